@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Each creates (or reuses) .venv and installs what it needs first.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint typecheck check flows-check bench chat clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## run: start the bot (terminal chat when no Telegram/Slack token is configured)
+run: $(STAMP)
+	$(BIN)/kneecheck run
+
+## test: lint, type-check, validate flows and run the whole suite
+test: $(STAMP)
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/mypy
+	$(BIN)/kneecheck flows check
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+flows-check: $(STAMP)
+	$(BIN)/kneecheck flows check
+
+## bench: conversation turns through Conversations on a real redis-server
+bench: $(STAMP)
+	$(BIN)/python -m bench.turns
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

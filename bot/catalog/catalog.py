@@ -1,0 +1,39 @@
+"""The loaded, validated flows and content that every part of the bot reads.
+
+A :class:`Catalog` is immutable and built once at start; the engine receives it
+as an argument, so the engine never touches files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.catalog.content import Content
+from bot.catalog.flow import Flow
+
+DEFAULT_LOCALE = "en"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    flows: dict[str, Flow]
+    contents: dict[str, Content]
+    default_locale: str = DEFAULT_LOCALE
+    sources: dict[str, str] = field(default_factory=dict)
+    """Where each flow and content file came from (``flow:<id>`` / ``content:<locale>``)."""
+
+    def flow(self, flow_id: str) -> Flow:
+        return self.flows[flow_id]
+
+    def content(self, locale: str | None) -> Content:
+        """The content for ``locale``, falling back to its language, then the default."""
+        if locale:
+            if locale in self.contents:
+                return self.contents[locale]
+            language = locale.split("-")[0].split("_")[0].lower()
+            if language in self.contents:
+                return self.contents[language]
+        return self.contents[self.default_locale]
+
+    def locale_for(self, locale: str | None) -> str:
+        return self.content(locale).locale

@@ -1,0 +1,116 @@
+"""The schema of a flow file (``flows/*.yaml``).
+
+A flow is data: steps with options and the typed conditions that pick the next
+step, plus the assessment rules that turn answers into ranked causes, fitting
+relief and matched tips. Every word a user reads lives in ``content/``; a flow
+only names content keys by convention (``steps.<step>.…``, ``causes.<id>``,
+``reasons.<id>``, ``tips.<id>``, ``stretches.<id>``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
+
+from bot.catalog.conditions import Condition
+
+Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,23}$")]
+"""Ids are short: they travel in Telegram callback data (64 bytes) and Slack action ids."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Option(_Strict):
+    id: Ident
+    exclusive: bool = False
+    """Multi-choice only: picking it clears the others ("none of these")."""
+    red_flag: bool = False
+    """This option is a warning sign: the conversation goes to urgent advice."""
+
+
+class Transition(_Strict):
+    to: str
+    when: Condition | None = None
+
+
+class Step(_Strict):
+    id: Ident
+    kind: Literal["single", "multi"]
+    options: tuple[Option, ...] = Field(min_length=1)
+    next: tuple[Transition, ...] = Field(min_length=1)
+
+    def option(self, option_id: str) -> Option | None:
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+class Outcome(_Strict):
+    """A terminal point of the flow: ``assessment`` or a polite end such as ``declined``."""
+
+    id: Ident
+    kind: Literal["assessment", "end"]
+
+
+class Signal(_Strict):
+    """One piece of evidence for a cause; ``id`` names the reason text in content."""
+
+    id: Ident
+    when: Condition
+    weight: int = Field(ge=1, le=10)
+
+
+class CauseRule(_Strict):
+    id: Ident
+    signals: tuple[Signal, ...] = Field(min_length=1)
+
+
+class Pick(_Strict):
+    """Content item ``id`` is included when ``when`` holds (always, without ``when``)."""
+
+    id: Ident
+    when: Condition | None = None
+
+
+class TierRule(_Strict):
+    tier: Literal["soon"]
+    when: Condition
+
+
+class Assessment(_Strict):
+    red_flag_step: str
+    min_score: int = Field(default=2, ge=1)
+    max_causes: int = Field(default=3, ge=1)
+    causes: tuple[CauseRule, ...] = Field(min_length=1)
+    stretches: tuple[Pick, ...] = Field(min_length=1)
+    tips: tuple[Pick, ...] = Field(min_length=1)
+    tiers: tuple[TierRule, ...] = ()
+
+
+class Flow(_Strict):
+    id: Ident
+    start: str
+    steps: tuple[Step, ...] = Field(min_length=1)
+    outcomes: tuple[Outcome, ...] = Field(min_length=1)
+    assessment: Assessment | None = None
+    _by_id: dict[str, Step] = PrivateAttr(default_factory=dict)
+
+    def model_post_init(self, context: Any, /) -> None:
+        self._by_id = {s.id: s for s in self.steps}
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Flow:
+        seen: set[str] = set()
+        for node in (*self.steps, *self.outcomes):
+            if node.id in seen:
+                raise ValueError(f"step or outcome id {node.id!r} is defined twice")
+            seen.add(node.id)
+        return self
+
+    def step(self, step_id: str) -> Step | None:
+        return self._by_id.get(step_id)
+
+    def outcome(self, outcome_id: str) -> Outcome | None:
+        return next((o for o in self.outcomes if o.id == outcome_id), None)

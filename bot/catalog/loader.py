@@ -1,0 +1,76 @@
+"""Reading ``flows/`` and ``content/`` from disk into a :class:`Catalog`.
+
+Errors name the file and the path inside it, so an author can fix a flow
+without reading a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from bot.catalog.catalog import DEFAULT_LOCALE, Catalog
+from bot.catalog.content import Content
+from bot.catalog.flow import Flow
+from bot.catalog.yamlio import load_yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+FLOWS_DIR = ROOT / "flows"
+CONTENT_DIR = ROOT / "content"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class CatalogError(Exception):
+    """One or more files could not be loaded; ``problems`` has one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _load_model(path: Path, model: type[M], problems: list[str]) -> M | None:
+    try:
+        data = load_yaml(path)
+    except (OSError, yaml.YAMLError) as exc:
+        problems.append(f"{path}: cannot read YAML: {exc}".replace("\n", " "))
+        return None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            where = ".".join(str(part) for part in err["loc"]) or "(top level)"
+            problems.append(f"{path}: {where}: {err['msg']}")
+        return None
+
+
+def load_catalog(
+    flows_dir: Path = FLOWS_DIR,
+    content_dir: Path = CONTENT_DIR,
+    default_locale: str = DEFAULT_LOCALE,
+) -> Catalog:
+    """Load every ``*.yaml`` in both folders; raise :class:`CatalogError` listing all problems."""
+    problems: list[str] = []
+    flows: dict[str, Flow] = {}
+    contents: dict[str, Content] = {}
+    sources: dict[str, str] = {}
+    for path in sorted(flows_dir.glob("*.yaml")):
+        flow = _load_model(path, Flow, problems)
+        if flow is not None:
+            flows[flow.id] = flow
+            sources[f"flow:{flow.id}"] = str(path)
+    for path in sorted(content_dir.glob("*.yaml")):
+        content = _load_model(path, Content, problems)
+        if content is not None:
+            contents[content.locale] = content
+            sources[f"content:{content.locale}"] = str(path)
+    if not flows and not problems:
+        problems.append(f"{flows_dir}: no flow files (*.yaml)")
+    if default_locale not in contents and not problems:
+        problems.append(f"{content_dir}: no content for the default locale {default_locale!r}")
+    if problems:
+        raise CatalogError(problems)
+    return Catalog(flows=flows, contents=contents, default_locale=default_locale, sources=sources)
