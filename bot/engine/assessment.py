@@ -1,0 +1,143 @@
+"""From answers to the personalised assessment.
+
+The rules (signals, weights, which stretch, which tip) are flow data; every
+sentence is content. This module only ranks and assembles. Any red flag yields
+urgent advice and nothing else: no self-care text may dilute it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from bot.catalog.content import Content, Tier
+from bot.catalog.flow import Assessment as Rules
+from bot.catalog.flow import Flow
+from bot.engine.replies import Reply, Section
+
+Answers = Mapping[str, str | Sequence[str]]
+
+
+@dataclass(frozen=True, slots=True)
+class RankedCause:
+    cause: str
+    score: int
+    reasons: tuple[str, ...]
+    """Signal ids that fired, strongest first; each names a ``reasons.<id>`` text."""
+
+
+def red_flags(flow: Flow, answers: Answers) -> tuple[str, ...]:
+    """The red-flag options among the answers to the flow's red-flag step."""
+    rules = flow.assessment
+    if rules is None:
+        return ()
+    step = flow.step(rules.red_flag_step)
+    value = answers.get(rules.red_flag_step, ())
+    chosen = (value,) if isinstance(value, str) else tuple(value)
+    if step is None:
+        return ()
+    return tuple(o.id for o in step.options if o.red_flag and o.id in chosen)
+
+
+def tier(flow: Flow, content: Content, answers: Answers) -> Tier:
+    flags = red_flags(flow, answers)
+    if flags:
+        tiers = {content.red_flags[f].tier for f in flags}
+        return "emergency" if "emergency" in tiers else "urgent"
+    rules = flow.assessment
+    if rules is not None and any(r.when.holds(answers) for r in rules.tiers):
+        return "soon"
+    return "self_care"
+
+
+def rank_causes(rules: Rules, answers: Answers) -> list[RankedCause]:
+    ranked: list[RankedCause] = []
+    for cause in rules.causes:
+        fired = sorted(
+            (s for s in cause.signals if s.when.holds(answers)), key=lambda s: -s.weight
+        )
+        score = sum(s.weight for s in fired)
+        if score >= rules.min_score:
+            ranked.append(RankedCause(cause.id, score, tuple(s.id for s in fired)))
+    ranked.sort(key=lambda c: -c.score)  # stable: ties keep the flow's order
+    return ranked[: rules.max_causes]
+
+
+def _picked(picks: Iterable[tuple[str, bool]]) -> tuple[list[str], list[str]]:
+    matched, rest = [], []
+    for item, holds in picks:
+        (matched if holds else rest).append(item)
+    return matched, rest
+
+
+def _disclaimer(content: Content) -> Section:
+    return Section(title=content.disclaimer.title, paragraphs=(content.disclaimer.text,))
+
+
+def urgent(flow: Flow, content: Content, answers: Answers) -> Reply:
+    level = tier(flow, content, answers)
+    head = content.tiers[level]
+    flags = red_flags(flow, answers)
+    sections = [
+        Section(title=content.ui["title_urgent"], paragraphs=(head.title, head.text)),
+        Section(bullets=tuple(content.red_flags[f].advice for f in flags)),
+        Section(paragraphs=(content.ui["urgent_no_selfcare"],)),
+        _disclaimer(content),
+    ]
+    return Reply(kind="urgent", sections=tuple(sections), tier=level)
+
+
+def _cause_sections(content: Content, rules: Rules, answers: Answers) -> list[Section]:
+    ranked = rank_causes(rules, answers)
+    if not ranked:
+        return [
+            Section(
+                title=content.ui["title_causes"],
+                paragraphs=(content.ui["no_clear_cause"],),
+                bullets=tuple(f"{c.title}: {c.text}" for c in content.causes.values()),
+            )
+        ]
+    sections = [Section(title=content.ui["title_causes"])]
+    for cause in ranked:
+        text = content.causes[cause.cause]
+        joined = content.ui["reason_joiner"].join(content.reasons[r] for r in cause.reasons)
+        because = content.ui["because"].format(reasons=joined)
+        sections.append(Section(title=text.title, paragraphs=(text.text, because)))
+    return sections
+
+
+def result(flow: Flow, content: Content, answers: Answers) -> Reply:
+    """The full assessment for a conversation without red flags."""
+    rules = flow.assessment
+    assert rules is not None
+    level = tier(flow, content, answers)
+    ui = content.ui
+    head = content.tiers[level]
+    sections = [Section(title=ui["title_result"], paragraphs=(head.title, head.text))]
+    sections += _cause_sections(content, rules, answers)
+    relief = tuple(f"{r.title}: {r.text}" if r.title else r.text for r in content.relief.values())
+    sections.append(Section(title=ui["title_relief"], bullets=relief))
+    for pick in rules.stretches:
+        if pick.when is None or pick.when.holds(answers):
+            stretch = content.stretches[pick.id]
+            title = ui["title_stretch"].format(name=stretch.title)
+            sections.append(Section(title=title, steps=stretch.steps))
+    treatment = tuple(f"{t.title}: {t.text}" if t.title else t.text for t in content.treatment.values())
+    sections.append(Section(title=ui["title_treatment"], bullets=treatment))
+    mine, more = _picked((p.id, p.when is not None and p.when.holds(answers)) for p in rules.tips)
+    if mine:
+        sections.append(Section(title=ui["title_tips_for_you"], bullets=tuple(content.tips[t].text for t in mine)))
+    if more:
+        sections.append(Section(title=ui["title_tips_more"], bullets=tuple(content.tips[t].text for t in more)))
+    sections.append(
+        Section(title=ui["title_complications"], bullets=tuple(c.text for c in content.complications.values()))
+    )
+    sections.append(Section(title=ui["title_seek_help"], bullets=tuple(s.text for s in content.seek_help.values())))
+    sections.append(Section(title=ui["title_facts"], paragraphs=tuple(f.text for f in content.facts.values())))
+    sections.append(_disclaimer(content))
+    return Reply(kind="result", sections=tuple(sections), tier=level)
+
+
+def assess(flow: Flow, content: Content, answers: Answers) -> Reply:
+    return urgent(flow, content, answers) if red_flags(flow, answers) else result(flow, content, answers)
+

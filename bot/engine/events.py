@@ -1,0 +1,71 @@
+"""What a user did, in channel-neutral terms.
+
+Events are plain frozen values: no platform objects, no connections. A channel
+adapter builds them from a Telegram update, a Slack payload or a terminal line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Start:
+    """Begin a check, or offer to resume one in progress."""
+
+    locale: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """Show the current question again ("Continue" on the resume prompt)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Choose:
+    """Pick ``option`` on single-choice ``step``, as shown at question version ``version``."""
+
+    step: str
+    option: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Toggle:
+    """Tick or untick ``option`` on multi-choice ``step``."""
+
+    step: str
+    option: str
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Submit:
+    """Done on a multi-choice step; ``options`` replaces the ticks when given."""
+
+    step: str
+    version: int
+    options: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Back:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Restart:
+    locale: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    pass
+
+
+Event = Start | Resume | Choose | Toggle | Submit | Text | Back | Restart | Stop

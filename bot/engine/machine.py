@@ -1,0 +1,317 @@
+"""The conversation state machine: ``advance(catalog, session, event, now)``.
+
+Pure and synchronous: the same inputs always give the same :class:`Turn`, and
+nothing here performs I/O, so every path can be tested exhaustively and
+property-tested. The shell saves ``turn.session`` only when ``turn.changed``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from bot.catalog.catalog import Catalog
+from bot.catalog.content import Content
+from bot.catalog.flow import Flow, Step
+from bot.engine import assessment, matching
+from bot.engine.events import (
+    Back,
+    Choose,
+    Event,
+    Restart,
+    Resume,
+    Start,
+    Stop,
+    Submit,
+    Text,
+    Toggle,
+)
+from bot.engine.questions import answer_text, next_node, question
+from bot.engine.replies import Choice, Effect, Finished, Reply, Section, Stopped
+from bot.engine.session import AnswerValue, Session
+
+DEFAULT_FLOW = "kneecheck"
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    session: Session | None
+    """The state after the event; None when nothing is stored for this user."""
+    replies: tuple[Reply, ...]
+    effects: tuple[Effect, ...] = ()
+    changed: bool = False
+    """True when ``session`` differs from the input and must be saved."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Ctx:
+    flow: Flow
+    content: Content
+    now: int
+
+    def notice(self, key: str, **fmt: str) -> Reply:
+        text = self.content.ui[key].format(**fmt) if fmt else self.content.ui[key]
+        return Reply(kind="notice", sections=(Section(paragraphs=(text,)),))
+
+
+def advance(
+    catalog: Catalog,
+    session: Session | None,
+    event: Event,
+    *,
+    now: int,
+    flow_id: str = DEFAULT_FLOW,
+) -> Turn:
+    """Apply ``event`` to ``session`` and say what to show and what to do."""
+    locale = getattr(event, "locale", None) or (session.locale if session else None)
+    ctx = _Ctx(catalog.flow(flow_id), catalog.content(locale), now)
+    turn = _dispatch(ctx, session, event, catalog.locale_for(locale))
+    if turn.changed and turn.session is not None:
+        version = (session.version if session else 0) + 1
+        turn = replace(turn, session=turn.session.model_copy(update={"version": version, "updated": now}))
+    return turn
+
+
+def _dispatch(ctx: _Ctx, session: Session | None, event: Event, locale: str) -> Turn:
+    match event:
+        case Start():
+            if _in_progress(session):
+                assert session is not None
+                return Turn(session, (_resume_prompt(ctx, session),))
+            return _begin(ctx, session, locale)
+        case Restart():
+            turn = _begin(ctx, session, locale)
+            return replace(turn, replies=(ctx.notice("restarted"), *turn.replies))
+        case Resume():
+            if session is None or session.status != "active" or _step(ctx, session) is None:
+                return Turn(session, (ctx.notice("not_started"),))
+            return Turn(session, (question(ctx.flow, ctx.content, session),))
+        case Stop():
+            return _stop(ctx, session)
+        case Back():
+            return _back(ctx, session)
+        case Text(text=text):
+            return _text(ctx, session, text)
+        case Choose() | Toggle() | Submit():
+            return _answer(ctx, session, event)
+    raise TypeError(f"unknown event {event!r}")  # pragma: no cover - Event is a closed union
+
+
+def _in_progress(session: Session | None) -> bool:
+    return (
+        session is not None
+        and session.status == "active"
+        and session.step is not None
+        and bool(session.answers or session.pending)
+    )
+
+
+def _step(ctx: _Ctx, session: Session) -> Step | None:
+    return ctx.flow.step(session.step) if session.step is not None else None
+
+
+def _next_version(session: Session | None) -> int:
+    return (session.version if session else 0) + 1
+
+
+def _resume_prompt(ctx: _Ctx, session: Session) -> Reply:
+    from bot.engine.questions import progress
+
+    text = ctx.content.ui["resume_prompt"].format(progress=progress(ctx.flow, ctx.content, session) or "")
+    choices = (
+        Choice("resume", ctx.content.ui["resume"], "command"),
+        Choice("restart", ctx.content.ui["restart"], "command"),
+    )
+    return Reply(kind="prompt", sections=(Section(paragraphs=(text,)),), choices=choices)
+
+
+def _begin(ctx: _Ctx, previous: Session | None, locale: str) -> Turn:
+    fresh = Session(
+        flow=ctx.flow.id,
+        locale=locale,
+        started=ctx.now,
+        version=previous.version if previous else 0,
+    )
+    return _enter(ctx, previous, fresh, ctx.flow.start, ())
+
+
+def _enter(
+    ctx: _Ctx,
+    previous: Session | None,
+    session: Session,
+    node: str,
+    before: tuple[Reply, ...],
+    pending: tuple[str, ...] = (),
+) -> Turn:
+    """Move to step or outcome ``node``; the new question is shown at the next version."""
+    if ctx.flow.step(node) is not None:
+        moved = session.model_copy(
+            update={
+                "status": "active",
+                "step": node,
+                "shown": _next_version(previous),
+                "pending": pending,
+                "misses": 0,
+                "outcome": None,
+            }
+        )
+        return Turn(moved, (*before, question(ctx.flow, ctx.content, moved)), changed=True)
+    outcome = ctx.flow.outcome(node)
+    assert outcome is not None, f"dangling transition to {node!r}"  # `flows check` forbids it
+    done = session.model_copy(
+        update={"status": "done", "step": None, "pending": (), "misses": 0, "outcome": node}
+    )
+    if outcome.kind == "assessment":
+        reply = assessment.assess(ctx.flow, ctx.content, done.answers)
+        effect = Finished(node, reply.tier)
+    else:
+        text = ctx.content.outcomes[node]
+        reply = Reply(kind="info", sections=(Section(paragraphs=(text.text,)),))
+        effect = Finished(node, None)
+    return Turn(done, (*before, reply), (effect,), changed=True)
+
+
+def _stop(ctx: _Ctx, session: Session | None) -> Turn:
+    reply = ctx.notice("stopped")
+    if session is None or session.status == "stopped":
+        return Turn(session, (reply,), (Stopped(),))
+    stopped = Session(flow=session.flow, status="stopped", locale=session.locale, version=session.version)
+    return Turn(stopped, (reply,), (Stopped(),), changed=True)
+
+
+def _back(ctx: _Ctx, session: Session | None) -> Turn:
+    if session is None or session.status == "stopped":
+        return Turn(session, (ctx.notice("not_started"),))
+    if not session.answers:
+        return Turn(session, (ctx.notice("at_first"),))
+    *kept, last = session.answers
+    previous_answer = session.answers[last]
+    answers = {key: session.answers[key] for key in kept}
+    rewound = session.model_copy(update={"answers": answers})
+    step = ctx.flow.step(last)
+    pending = previous_answer if isinstance(previous_answer, tuple) and step and step.kind == "multi" else ()
+    if step is None:  # the flow changed under a stored session: start over instead
+        return _begin(ctx, session, session.locale)
+    return _enter(ctx, session, rewound, last, (), pending)
+
+
+def _answer(ctx: _Ctx, session: Session | None, event: Choose | Toggle | Submit) -> Turn:
+    if session is None or session.status == "stopped":
+        return Turn(session, (ctx.notice("not_started"),))
+    step = _step(ctx, session)
+    if step is None or event.step != step.id or event.version != session.shown:
+        return Turn(session, (ctx.notice("stale"),))
+    match event:
+        case Choose(option=option):
+            if step.kind != "single" or step.option(option) is None:
+                return Turn(session, (ctx.notice("unknown_option"),))
+            return _record(ctx, session, step, option)
+        case Toggle(option=option):
+            chosen = step.option(option)
+            if step.kind != "multi" or chosen is None:
+                return Turn(session, (ctx.notice("unknown_option"),))
+            pending = _toggled(step, session.pending, option)
+            ticked = session.model_copy(update={"pending": pending})
+            return Turn(ticked, (question(ctx.flow, ctx.content, ticked),), changed=True)
+        case Submit(options=options):
+            picked = session.pending if options is None else options
+            if step.kind != "multi" or any(step.option(o) is None for o in picked):
+                return Turn(session, (ctx.notice("unknown_option"),))
+            if not picked:
+                return Turn(session, (ctx.notice("multi_empty"),))
+            return _record(ctx, session, step, _normalised(step, picked))
+    raise TypeError(f"not an answer: {event!r}")  # pragma: no cover
+
+
+def _toggled(step: Step, pending: tuple[str, ...], option: str) -> tuple[str, ...]:
+    if option in pending:
+        return tuple(o for o in pending if o != option)
+    chosen = step.option(option)
+    assert chosen is not None
+    if chosen.exclusive:
+        return (option,)
+    exclusive = {o.id for o in step.options if o.exclusive}
+    keep = {o for o in pending if o not in exclusive} | {option}
+    return tuple(o.id for o in step.options if o.id in keep)
+
+
+def _normalised(step: Step, picked: tuple[str, ...]) -> tuple[str, ...]:
+    """Step order, no duplicates; "none of these" gives way to real answers."""
+    exclusive = {o.id for o in step.options if o.exclusive}
+    real = [o for o in picked if o not in exclusive]
+    keep = set(real) if real else {picked[0]}
+    return tuple(o.id for o in step.options if o.id in keep)
+
+
+def _record(ctx: _Ctx, session: Session, step: Step, value: AnswerValue) -> Turn:
+    answers = {k: v for k, v in session.answers.items() if k != step.id}
+    answers[step.id] = value
+    answered = session.model_copy(update={"answers": answers})
+    transcript = Reply(
+        kind="answered",
+        sections=(Section(paragraphs=(answer_text(ctx.content, step.id, value),)),),
+        step=step.id,
+        version=session.shown,
+    )
+    return _enter(ctx, session, answered, next_node(step, answers), (transcript,))
+
+
+def _text(ctx: _Ctx, session: Session | None, text: str) -> Turn:
+    flags = _red_flags_in(ctx.content, text)
+    if flags:
+        return _urgent(ctx, session, flags)
+    if session is None or session.status == "stopped":
+        return Turn(session, (ctx.notice("not_started"),))
+    step = _step(ctx, session)
+    if session.status == "done" or step is None:
+        return Turn(session, (ctx.notice("finished"),))
+    labels = ctx.content.steps[step.id].options
+    phrases = {o.id: (labels[o.id].label, *labels[o.id].synonyms) for o in step.options}
+    scores = matching.score_options(text, phrases)
+    if step.kind == "single":
+        top = max(scores.values(), default=0)
+        winners = [o for o, s in scores.items() if s == top]
+        if len(winners) == 1:
+            return _record(ctx, session, step, winners[0])
+    elif scores:
+        return _record(ctx, session, step, _normalised(step, tuple(scores)))
+    elif matching.words(text) == matching.words(ctx.content.ui["done"]):
+        return _answer(ctx, session, Submit(step.id, session.shown))
+    return _miss(ctx, session, step)
+
+
+def _miss(ctx: _Ctx, session: Session, step: Step) -> Turn:
+    missed = session.model_copy(update={"misses": session.misses + 1})
+    if missed.misses < 2:
+        return Turn(missed, (ctx.notice("no_match"),), changed=True)
+    labels = ctx.content.steps[step.id].options
+    listed = ctx.content.ui["answer_joiner"].join(f'"{labels[o.id].label}"' for o in step.options)
+    again = ctx.notice("no_match_again", choices=listed)
+    return Turn(missed, (again, question(ctx.flow, ctx.content, missed)), changed=True)
+
+
+def _red_flags_in(content: Content, text: str) -> tuple[str, ...]:
+    typed = matching.words(text)
+    return tuple(
+        flag for flag, item in content.red_flags.items() if matching.best_phrase(typed, item.phrases)
+    )
+
+
+def _urgent(ctx: _Ctx, session: Session | None, flags: tuple[str, ...]) -> Turn:
+    """Warning signs typed at any point: urgent advice first, and the check ends there."""
+    rules = ctx.flow.assessment
+    assert rules is not None
+    if session is None or session.status != "active":
+        answers: dict[str, AnswerValue] = {rules.red_flag_step: flags}
+        return Turn(session, (assessment.urgent(ctx.flow, ctx.content, answers),))
+    earlier = session.answers.get(rules.red_flag_step, ())
+    merged = {*((earlier,) if isinstance(earlier, str) else earlier), *flags}
+    step = ctx.flow.step(rules.red_flag_step)
+    assert step is not None
+    answers = dict(session.answers)
+    answers[rules.red_flag_step] = tuple(o.id for o in step.options if o.id in merged and o.red_flag)
+    flagged = session.model_copy(update={"answers": answers})
+    return _enter(ctx, session, flagged, _assessment_outcome(ctx.flow), ())
+
+
+def _assessment_outcome(flow: Flow) -> str:
+    return next(o.id for o in flow.outcomes if o.kind == "assessment")

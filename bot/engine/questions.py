@@ -1,0 +1,84 @@
+"""Rendering the current step as a channel-neutral question, with progress.
+
+Progress counts the steps on the path the user's answers lead to; a step whose
+condition depends on a question not yet answered is not counted until it is.
+"""
+
+from __future__ import annotations
+
+from bot.catalog.content import Content
+from bot.catalog.flow import Flow, Step
+from bot.engine.replies import Choice, Reply, Section
+from bot.engine.session import Session
+
+
+def next_node(step: Step, answers: dict[str, str | tuple[str, ...]]) -> str:
+    """The id of the step or outcome that follows ``step`` given ``answers``."""
+    for transition in step.next:
+        if transition.when is None or transition.when.holds(answers):
+            return transition.to
+    # Unreachable for a checked flow: `flows check` requires an unconditional last transition.
+    raise ValueError(f"step {step.id!r} has no transition for these answers")
+
+
+def remaining(flow: Flow, step_id: str, answers: dict[str, str | tuple[str, ...]]) -> int:
+    """Questions left on the current path, the current one included."""
+    count = 0
+    node: str | None = step_id
+    seen: set[str] = set()
+    while node is not None and node not in seen:
+        step = flow.step(node)
+        if step is None:
+            break
+        seen.add(node)
+        count += 1
+        node = next_node(step, answers)
+    return count
+
+
+def progress(flow: Flow, content: Content, session: Session) -> str | None:
+    if session.step is None:
+        return None
+    done = sum(1 for key in session.answers if key != session.step)
+    total = done + remaining(flow, session.step, session.answers)
+    return content.ui["progress"].format(n=done + 1, total=total)
+
+
+def question(flow: Flow, content: Content, session: Session) -> Reply:
+    """The reply that asks ``session.step``, with ticks for pending multi-choice answers."""
+    assert session.step is not None
+    step = flow.step(session.step)
+    assert step is not None
+    text = content.steps[step.id]
+    multi = step.kind == "multi"
+    action = "toggle" if multi else "choose"
+    choices = [
+        Choice(o.id, text.options[o.id].label, action, selected=o.id in session.pending)
+        for o in step.options
+    ]
+    if multi:
+        choices.append(Choice("done", content.ui["done"], "submit"))
+    if session.answers:
+        choices.append(Choice("back", content.ui["back"], "command"))
+    paragraphs = [text.question]
+    if text.help:
+        paragraphs.append(text.help)
+    if multi:
+        paragraphs.append(content.ui["multi_hint"])
+    shown_progress = progress(flow, content, session)
+    return Reply(
+        kind="question",
+        sections=(Section(title=shown_progress, paragraphs=tuple(paragraphs)),),
+        choices=tuple(choices),
+        step=step.id,
+        version=session.shown,
+        multi=multi,
+        progress=shown_progress,
+    )
+
+
+def answer_text(content: Content, step_id: str, value: str | tuple[str, ...]) -> str:
+    """The chosen answer's label(s), as the transcript line for an answered question."""
+    options = content.steps[step_id].options
+    values = (value,) if isinstance(value, str) else value
+    return content.ui["answer_joiner"].join(options[v].label for v in values)

@@ -1,0 +1,79 @@
+"""What to show and what to do, in channel-neutral terms.
+
+Renderers turn a :class:`Reply` into Telegram HTML with an inline keyboard,
+Slack Block Kit, or numbered terminal lines; none of them decides anything.
+Texts here are already localised and are plain text: renderers escape them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ChoiceAction = Literal["choose", "toggle", "submit", "command"]
+ReplyKind = Literal["question", "prompt", "notice", "answered", "result", "urgent", "info"]
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """A button. ``value`` is an option id, or a command name for ``command``."""
+
+    value: str
+    label: str
+    action: ChoiceAction
+    selected: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A titled block of text; a renderer may split a long reply between sections only."""
+
+    title: str | None = None
+    paragraphs: tuple[str, ...] = ()
+    bullets: tuple[str, ...] = ()
+    steps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message. ``step``/``version`` identify the question the choices answer.
+
+    ``answered`` replies name a question already shown (same ``step``/``version``)
+    so a channel can edit that message into a transcript line.
+    """
+
+    kind: ReplyKind
+    sections: tuple[Section, ...]
+    choices: tuple[Choice, ...] = ()
+    step: str | None = None
+    version: int = 0
+    multi: bool = False
+    progress: str | None = None
+    tier: str | None = None
+
+    def text(self) -> str:
+        """Plain text of every section, for logs-free tests and simple channels."""
+        parts: list[str] = []
+        for section in self.sections:
+            if section.title:
+                parts.append(section.title)
+            parts.extend(section.paragraphs)
+            parts.extend(f"- {b}" for b in section.bullets)
+            parts.extend(f"{i}. {s}" for i, s in enumerate(section.steps, 1))
+        return "\n".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """The flow reached an outcome; ``tier`` is set for an assessment."""
+
+    outcome: str
+    tier: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Stopped:
+    """The user stopped: anything scheduled for them must be cancelled."""
+
+
+Effect = Finished | Stopped
