@@ -1,0 +1,74 @@
+"""The ``kneecheck`` command: run, chat, and flow tooling."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kneecheck", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start the bot on the configured channels (terminal chat without tokens)")
+    chat = sub.add_parser("chat", help="talk to kneecheck in the terminal (reads a pipe too)")
+    chat.add_argument("--user", default="local", help="who you are in the store (default: local)")
+    chat.add_argument("--locale", default=None, help="language, e.g. en (default: settings)")
+    flows = sub.add_parser("flows", help="validate or draw the flows")
+    flows_sub = flows.add_subparsers(dest="flows_command", required=True)
+    for name, text in (("check", "cross-check flows/ and content/"), ("graph", "print a Mermaid diagram")):
+        cmd = flows_sub.add_parser(name, help=text)
+        cmd.add_argument("--flows-dir", type=Path, default=None)
+        cmd.add_argument("--content-dir", type=Path, default=None)
+        if name == "graph":
+            cmd.add_argument("--flow", default="kneecheck")
+    return parser
+
+
+async def _chat(settings: Settings, user: str, locale: str | None) -> None:
+    from bot.channels.terminal import TerminalChat
+    from bot.store.keys import UserRef
+    from bot.wiring import build_app
+
+    app = build_app(settings)
+    content = app.catalog.content(locale or settings.default_locale)
+    chat = TerminalChat(app.conversations, UserRef("cli", user), locale=locale)
+    chat.say(content.ui["terminal_intro"])
+    if app.embedded:
+        chat.say(content.ui["terminal_embedded"])
+    chat.say("")
+    try:
+        await chat.run()
+    finally:
+        await app.store.close()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "flows":
+        from bot.catalog.commands import run_check, run_graph
+
+        if args.flows_command == "check":
+            return run_check(args.flows_dir, args.content_dir)
+        return run_graph(args.flow, args.flows_dir, args.content_dir)
+    settings = Settings()
+    logging.basicConfig(level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    if args.command == "run":
+        configured = [name for name, token in (("Telegram", settings.telegram_bot_token), ("Slack", settings.slack_bot_token)) if token]
+        if configured:
+            logging.getLogger("kneecheck").warning(
+                "%s configured, but this release only has the terminal chat; starting it", " and ".join(configured)
+            )
+        asyncio.run(_chat(settings, "local", None))
+        return 0
+    asyncio.run(_chat(settings, args.user, args.locale))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

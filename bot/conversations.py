@@ -1,0 +1,97 @@
+"""The imperative shell: load, advance, compare-and-set save, hand effects on.
+
+Every channel calls :meth:`Conversations.handle`; no channel repeats this
+loop. When two events for one user race (two taps, two processes), exactly one
+save wins the compare-and-set; the loser re-reads and runs the engine again on
+the new state, where a stale button is then answered as stale.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+
+from bot.catalog.catalog import Catalog
+from bot.engine import Event, Turn, advance
+from bot.engine.replies import Effect
+from bot.engine.session import Session
+from bot.store.base import SessionStore
+from bot.store.keys import UserRef
+
+log = logging.getLogger(__name__)
+
+EffectHandler = Callable[[UserRef, Sequence[Effect]], Awaitable[None]]
+
+
+class ConflictError(Exception):
+    """The session kept changing under us; extremely unlikely outside a stress test."""
+
+
+async def _no_effects(user: UserRef, effects: Sequence[Effect]) -> None:
+    return None
+
+
+class Conversations:
+    def __init__(
+        self,
+        catalog: Catalog,
+        store: SessionStore,
+        *,
+        salt: bytes,
+        flow_id: str = "kneecheck",
+        clock: Callable[[], float] = time.time,
+        on_effects: EffectHandler = _no_effects,
+        max_attempts: int = 8,
+    ) -> None:
+        self.catalog = catalog
+        self.store = store
+        self.flow_id = flow_id
+        self.clock = clock
+        self.on_effects = on_effects
+        self.max_attempts = max_attempts
+        self._salt = salt
+
+    async def handle(self, user: UserRef, event: Event) -> Turn:
+        """Apply one user event; raises StoreUnavailable when Redis cannot be reached."""
+        started = time.perf_counter()
+        for _attempt in range(self.max_attempts):
+            session = await self.store.load(user, self.flow_id)
+            turn = advance(self.catalog, session, event, now=int(self.clock()), flow_id=self.flow_id)
+            if not turn.changed or turn.session is None:
+                break
+            expected = session.version if session else 0
+            if await self.store.save(user, turn.session, expected=expected):
+                if turn.effects:
+                    await self.on_effects(user, turn.effects)
+                break
+        else:
+            raise ConflictError(f"gave up after {self.max_attempts} attempts")
+        self._log(user, event, turn, time.perf_counter() - started)
+        return turn
+
+    async def current(self, user: UserRef) -> Session | None:
+        return await self.store.load(user, self.flow_id)
+
+    async def forget(self, user: UserRef) -> int:
+        """Erase everything stored about ``user`` (sessions, and later diary and reminders)."""
+        deleted = await self.store.erase(user)
+        log.info("user erased", extra={"user": user.hashed(self._salt), "keys": deleted})
+        return deleted
+
+    def _log(self, user: UserRef, event: Event, turn: Turn, seconds: float) -> None:
+        if not log.isEnabledFor(logging.DEBUG):
+            return
+        # Never the text or the answers: only what kind of event, where, and how long.
+        step = turn.session.step if turn.session else None
+        log.debug(
+            "turn",
+            extra={
+                "user": user.hashed(self._salt),
+                "channel": user.channel,
+                "event": type(event).__name__,
+                "step": step,
+                "changed": turn.changed,
+                "ms": round(seconds * 1000, 2),
+            },
+        )

@@ -1,0 +1,50 @@
+"""The only reader of the environment.
+
+Tokens and secrets come from the environment (or a local ``.env``) and are
+``SecretStr`` so they never print. Everything has a default that lets a
+newcomer run the bot with no configuration at all.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.catalog.loader import CONTENT_DIR, FLOWS_DIR
+
+DAY = 86_400
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+    redis_url: str | None = Field(default=None, description="Redis server; unset runs on an embedded in-process Redis")
+    session_ttl_seconds: int = Field(default=7 * DAY, ge=60, description="Abandoned conversations expire after this")
+    telegram_bot_token: SecretStr | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    log_salt: SecretStr | None = Field(default=None, description="Salt for the user pseudonyms in logs")
+    log_level: str = "INFO"
+    default_locale: str = "en"
+    flows_dir: Path = FLOWS_DIR
+    content_dir: Path = CONTENT_DIR
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url_scheme(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("REDIS_URL must start with redis://, rediss:// or unix://")
+        return value
+
+    @cached_property
+    def salt(self) -> bytes:
+        """The log salt; without LOG_SALT a random one per process (pseudonyms then differ per process)."""
+        if self.log_salt is not None:
+            return self.log_salt.get_secret_value().encode()
+        return secrets.token_bytes(32)

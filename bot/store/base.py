@@ -1,0 +1,32 @@
+"""The session store contract every implementation honours."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.engine.session import Session
+from bot.store.keys import UserRef
+
+
+class StoreUnavailable(Exception):
+    """The backing store cannot be reached; the user is told to try again shortly."""
+
+
+class SessionStore(Protocol):
+    async def load(self, user: UserRef, flow: str) -> Session | None:
+        """The stored session, or None when there is none (or it expired)."""
+
+    async def save(self, user: UserRef, session: Session, *, expected: int) -> bool:
+        """Store ``session`` if the stored version is still ``expected`` (0: none stored).
+
+        Returns False, storing nothing, when another writer got there first.
+        """
+
+    async def erase(self, user: UserRef) -> int:
+        """Delete every key stored for ``user``; returns how many were deleted."""
+
+    async def keys_of(self, user: UserRef) -> list[str]:
+        """Names of the keys stored for ``user`` (for /mydata and for tests)."""
+
+    async def ping(self) -> bool:
+        """True when the store answers."""
