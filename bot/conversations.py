@@ -14,7 +14,8 @@ from collections.abc import Awaitable, Callable, Sequence
 
 from bot.catalog.catalog import Catalog
 from bot.engine import Event, Turn, advance
-from bot.engine.replies import Effect
+from bot.engine.privacy import stored_data
+from bot.engine.replies import Effect, Reply
 from bot.engine.session import Session
 from bot.store.base import SessionStore
 from bot.store.keys import UserRef
@@ -72,6 +73,11 @@ class Conversations:
 
     async def current(self, user: UserRef) -> Session | None:
         return await self.store.load(user, self.flow_id)
+
+    async def stored_data(self, user: UserRef, locale: str | None = None) -> Reply:
+        """/mydata: what is stored about ``user``, in plain words."""
+        session = await self.current(user)
+        return stored_data(self.catalog, session, ttl_days=self.store.ttl_seconds // 86_400, locale=locale)
 
     async def forget(self, user: UserRef) -> int:
         """Erase everything stored about ``user`` (sessions, and later diary and reminders)."""

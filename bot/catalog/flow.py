@@ -9,10 +9,11 @@ only names content keys by convention (``steps.<step>.…``, ``causes.<id>``,
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from functools import cached_property
+from typing import Annotated, Literal
 
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from bot.catalog.conditions import Condition
 
@@ -95,10 +96,6 @@ class Flow(_Strict):
     steps: tuple[Step, ...] = Field(min_length=1)
     outcomes: tuple[Outcome, ...] = Field(min_length=1)
     assessment: Assessment | None = None
-    _by_id: dict[str, Step] = PrivateAttr(default_factory=dict)
-
-    def model_post_init(self, context: Any, /) -> None:
-        self._by_id = {s.id: s for s in self.steps}
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Flow:
@@ -109,8 +106,16 @@ class Flow(_Strict):
             seen.add(node.id)
         return self
 
+    @cached_property
+    def steps_by_id(self) -> dict[str, Step]:
+        return {s.id: s for s in self.steps}
+
+    @cached_property
+    def outcomes_by_id(self) -> dict[str, Outcome]:
+        return {o.id: o for o in self.outcomes}
+
     def step(self, step_id: str) -> Step | None:
-        return self._by_id.get(step_id)
+        return self.steps_by_id.get(step_id)
 
     def outcome(self, outcome_id: str) -> Outcome | None:
-        return next((o for o in self.outcomes if o.id == outcome_id), None)
+        return self.outcomes_by_id.get(outcome_id)

@@ -125,8 +125,7 @@ class TerminalChat:
         if text == "/help":
             self.say(self.content.ui["help"])
         elif text == "/mydata":
-            session = await self.conversations.current(self.user)
-            self.say(session.dump() if session else self.content.ui["not_started"])
+            self.say(render(await self.conversations.stored_data(self.user, self.locale), self.content))
         elif text == "/forget":
             await self.conversations.forget(self.user)
             self.say(self.content.ui["forgotten"])

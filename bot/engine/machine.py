@@ -67,7 +67,7 @@ def advance(
     turn = _dispatch(ctx, session, event, catalog.locale_for(locale))
     if turn.changed and turn.session is not None:
         version = (session.version if session else 0) + 1
-        turn = replace(turn, session=turn.session.model_copy(update={"version": version, "updated": now}))
+        turn = replace(turn, session=turn.session.model_copy(update={"version": version}))
     return turn
 
 
@@ -128,7 +128,6 @@ def _begin(ctx: _Ctx, previous: Session | None, locale: str) -> Turn:
     fresh = Session(
         flow=ctx.flow.id,
         locale=locale,
-        started=ctx.now,
         version=previous.version if previous else 0,
     )
     return _enter(ctx, previous, fresh, ctx.flow.start, ())

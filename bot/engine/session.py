@@ -32,8 +32,8 @@ class Session(BaseModel):
     misses: int = Field(default=0, alias="m", ge=0)
     outcome: str | None = Field(default=None, alias="o")
     locale: str = Field(default="en", alias="l")
-    started: int = Field(default=0, alias="t0")
-    updated: int = Field(default=0, alias="t")
+    # No timestamps: the key's TTL already says when the user was last active,
+    # and leaving them out keeps a mid-flow session inside Redis's 160-byte class.
 
     def dump(self) -> str:
         return self.model_dump_json(by_alias=True, exclude_defaults=True)

@@ -13,6 +13,9 @@ class StoreUnavailable(Exception):
 
 
 class SessionStore(Protocol):
+    ttl_seconds: int
+    """How long an untouched session is kept."""
+
     async def load(self, user: UserRef, flow: str) -> Session | None:
         """The stored session, or None when there is none (or it expired)."""
 

@@ -15,12 +15,15 @@ from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 from pydantic import ValidationError
+from redis.commands.core import AsyncScript
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError
 from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.engine.session import Session
 from bot.store.base import StoreUnavailable
+from bot.store.batching import CommandBatcher
 from bot.store.keys import KeyBuilder, UserRef
 
 log = logging.getLogger(__name__)
@@ -56,8 +59,10 @@ class RedisSessionStore:
         keys: KeyBuilder | None = None,
     ) -> None:
         self.client = client
+        self.ttl_seconds = ttl_seconds
         self.ttl_ms = ttl_seconds * 1000
         self.keys = keys or KeyBuilder()
+        self.batcher = CommandBatcher(client)
         self._cas = client.register_script(_CAS)
         self._erase = client.register_script(_ERASE)
 
@@ -79,7 +84,7 @@ class RedisSessionStore:
             raise
 
     async def load(self, user: UserRef, flow: str) -> Session | None:
-        raw = await self._call(lambda: self.client.get(self.keys.session(user, flow)))
+        raw = await self._call(lambda: self.batcher.execute("GET", self.keys.session(user, flow)))
         if raw is None:
             return None
         try:
@@ -91,10 +96,18 @@ class RedisSessionStore:
             return None
 
     async def save(self, user: UserRef, session: Session, *, expected: int) -> bool:
-        keys = [self.keys.session(user, session.flow), self.keys.index(user)]
-        args = [expected, session.dump(), self.ttl_ms]
-        done = await self._call(lambda: self._cas(keys=keys, args=args))
+        key, index = self.keys.session(user, session.flow), self.keys.index(user)
+        args = (key, index, expected, session.dump(), self.ttl_ms)
+        done = await self._call(lambda: self._script(self._cas, *args))
         return bool(done)
+
+    async def _script(self, script: AsyncScript, *keys_then_args: Any, numkeys: int = 2) -> Any:
+        """EVALSHA through the batcher; after a Redis restart (NOSCRIPT) load it and retry."""
+        try:
+            return await self.batcher.execute("EVALSHA", script.sha, numkeys, *keys_then_args)
+        except NoScriptError:
+            await self.client.script_load(script.script)
+            return await self.batcher.execute("EVALSHA", script.sha, numkeys, *keys_then_args)
 
     async def erase(self, user: UserRef) -> int:
         deleted = await self._call(lambda: self._erase(keys=[self.keys.index(user)]))

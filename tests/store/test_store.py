@@ -1,0 +1,86 @@
+"""The store contract: compare-and-set, TTL, erase, on a real Redis and the embedded one."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.engine.session import Session
+from bot.store.keys import UserRef
+from bot.store.redis import RedisSessionStore
+from tests.store.conftest import TTL
+
+ALICE = UserRef("tg", "1001")
+BOB = UserRef("sl", "U2002", workspace="T1")
+
+
+async def test_nothing_stored_loads_as_none(store: RedisSessionStore) -> None:
+    assert await store.load(ALICE, "kneecheck") is None
+
+
+async def test_saved_session_loads_back_equal(store: RedisSessionStore) -> None:
+    session = Session(version=1, shown=1, step="location", answers={"consent": "agree", "red_flags": ("none",)})
+    assert await store.save(ALICE, session, expected=0)
+    assert await store.load(ALICE, "kneecheck") == session
+
+
+async def test_a_stale_write_is_refused_and_changes_nothing(store: RedisSessionStore) -> None:
+    first = Session(version=1, step="consent")
+    assert await store.save(ALICE, first, expected=0)
+    assert not await store.save(ALICE, Session(version=1, step="location"), expected=0)
+    assert not await store.save(ALICE, Session(version=3, step="location"), expected=2)
+    assert await store.load(ALICE, "kneecheck") == first
+
+
+async def test_100_concurrent_writers_apply_exactly_one_write_per_version(store: RedisSessionStore) -> None:
+    """Each writer adds its own answer; if any write were lost, its answer would be missing."""
+    wins: list[int] = []
+
+    async def writer(i: int) -> None:
+        while True:
+            current = await store.load(BOB, "kneecheck")
+            version = current.version if current else 0
+            answers = dict(current.answers) if current else {}
+            answers[f"w{i}"] = "yes"
+            if await store.save(BOB, Session(version=version + 1, answers=answers), expected=version):
+                wins.append(version + 1)
+                return
+
+    await asyncio.gather(*(writer(i) for i in range(100)))
+    final = await store.load(BOB, "kneecheck")
+    assert final is not None
+    assert sorted(wins) == list(range(1, 101))
+    assert final.version == 100
+    assert set(final.answers) == {f"w{i}" for i in range(100)}
+
+
+async def test_sessions_expire_after_the_configured_ttl(store: RedisSessionStore) -> None:
+    await store.save(ALICE, Session(version=1, step="consent"), expected=0)
+    ttl_ms = await store.client.pttl(store.keys.session(ALICE, "kneecheck"))
+    index_ttl_ms = await store.client.pttl(store.keys.index(ALICE))
+    assert TTL * 1000 - 5000 < ttl_ms <= TTL * 1000
+    assert index_ttl_ms >= ttl_ms - 1000  # the index lives at least as long as the session
+
+
+async def test_erase_leaves_no_key_of_the_user_and_keeps_others(store: RedisSessionStore) -> None:
+    await store.save(ALICE, Session(version=1, step="consent"), expected=0)
+    await store.save(ALICE, Session(version=1, flow="checkin", step="how"), expected=0)
+    await store.save(BOB, Session(version=1, step="consent"), expected=0)
+
+    assert len(await store.keys_of(ALICE)) == 2
+    assert await store.erase(ALICE) == 3  # two sessions and the key index
+
+    assert await store.client.keys("kc:{tg:1001}*") == []
+    assert await store.load(ALICE, "kneecheck") is None
+    assert await store.load(BOB, "kneecheck") is not None
+
+
+async def test_a_write_racing_an_erase_does_not_resurrect_the_user(store: RedisSessionStore) -> None:
+    await store.save(ALICE, Session(version=1, step="consent"), expected=0)
+    await store.erase(ALICE)
+    assert not await store.save(ALICE, Session(version=2, step="location"), expected=1)
+    assert await store.client.keys("kc:{tg:1001}*") == []
+
+
+async def test_keys_carry_the_user_in_a_hash_tag(store: RedisSessionStore) -> None:
+    assert store.keys.session(BOB, "kneecheck") == "kc:{sl:T1:U2002}:session:kneecheck"
+    assert store.keys.index(BOB) == "kc:{sl:T1:U2002}:keys"

@@ -1,0 +1,62 @@
+"""The terminal chat as a newcomer uses it: the real `kneecheck chat` command, fed by a pipe."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def chat(lines: list[str], **env: str) -> str:
+    """Run `kneecheck chat` with ``lines`` on stdin (no REDIS_URL: the embedded store)."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN")}
+    environment.update(env)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "chat"],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=environment,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout
+
+
+def test_a_piped_conversation_reaches_the_personalised_assessment() -> None:
+    out = chat(["1", "9", "behind the knee", "calf", "1 4", "most days", "1", "3", "heavy", "2", "1", "3"])
+    assert "embedded in-process Redis" in out
+    assert "Question 1 of 11" in out
+    assert "Question 12 of 12" in out
+    assert "See a doctor or physiotherapist within the next few days" in out
+    assert "Because you said it started after hard exercise without a warm-up or cool-down" in out
+    assert "Stretch: calf" in out
+    assert "not a substitute for professional medical advice" in out
+
+
+def test_numbers_labels_free_text_and_commands_all_work() -> None:
+    out = chat(["Yes, I am 18+ and understand", "none", "/back", "9", "thigh", "/stop", "2"])
+    assert "-> None of these" in out
+    assert "Stopped. I have cleared your answers" in out
+    assert out.count("Question 2 of") >= 2  # /back showed the safety question again
+
+
+def test_a_red_flag_typed_at_any_point_gets_urgent_advice_only() -> None:
+    out = chat(["1", "9", "my calf is swollen and red"])
+    assert "Please get medical help now" in out
+    assert "blood clot (DVT)" in out
+    assert "Prevention tips" not in out
+    assert "Stretch:" not in out
+
+
+@pytest.mark.parametrize("line", ["/forget", "/mydata", "/help"])
+def test_privacy_and_help_commands_answer(line: str) -> None:
+    out = chat(["1", line])
+    expected = {"/forget": "erased everything", "/mydata": "you are an adult and agreed", "/help": "/back goes"}
+    assert expected[line] in out
