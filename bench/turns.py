@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
 import redis.asyncio as aioredis
 
 from bot.catalog.loader import load_catalog
@@ -101,8 +102,12 @@ async def run(users: int, in_flight: int, url: str) -> dict[str, float]:
     pipelines = store.batcher.pipelines - pipelines_before
     stats = await client.info("commandstats")
     info_after = await client.info("cpu")
-    server_side = sum(int(v["calls"]) for k, v in stats.items() if k not in ("cmdstat_config", "cmdstat_info"))
-    redis_cpu = sum(float(info_after[k]) - float(info_before[k]) for k in ("used_cpu_sys", "used_cpu_user"))
+    server_side = sum(
+        int(v["calls"]) for k, v in stats.items() if k not in ("cmdstat_config", "cmdstat_info")
+    )
+    redis_cpu = sum(
+        float(info_after[k]) - float(info_before[k]) for k in ("used_cpu_sys", "used_cpu_user")
+    )
 
     # Stored size of sessions in the middle of the flow.
     sizes, memory = [], []
@@ -125,8 +130,8 @@ async def run(users: int, in_flight: int, url: str) -> dict[str, float]:
         "redis_cpu_us_per_turn": redis_cpu / turns * 1e6,
         "p50_ms": q[49] * 1000,
         "p99_ms": q[98] * 1000,
-        # Each command is awaited on its own, so commands per turn = sequential round trips per turn;
-        # concurrent turns share pipelines (network writes).
+        # Each command is awaited on its own: commands per turn = sequential round trips
+        # per turn; concurrent turns share pipelines (network writes).
         "redis_commands_per_turn": commands / turns,
         "round_trips_per_turn": commands / turns,
         "pipelines_per_turn": pipelines / turns,
@@ -148,10 +153,15 @@ def main(argv: list[str] | None = None) -> None:
             figures = asyncio.run(run(args.users, args.in_flight, server.url))
         finally:
             server.stop()
-    print(f"command: {' '.join([Path(sys.executable).name, '-m', 'bench.turns', *sys.argv[1:]]) or 'make bench'}")
+    command = " ".join([".venv/bin/python", "-m", "bench.turns", *sys.argv[1:]])
+    print(f"command: {command}  (or: make bench)")
     width = max(len(k) for k in figures)
     for key, value in figures.items():
-        print(f"{key:<{width}}  {value:,.2f}" if isinstance(value, float) else f"{key:<{width}}  {value}")
+        print(
+            f"{key:<{width}}  {value:,.2f}"
+            if isinstance(value, float)
+            else f"{key:<{width}}  {value}"
+        )
 
 
 if __name__ == "__main__":

@@ -15,13 +15,18 @@ from bot.settings import Settings
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kneecheck", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="start the bot on the configured channels (terminal chat without tokens)")
+    sub.add_parser(
+        "run", help="start the bot on the configured channels (terminal chat without tokens)"
+    )
     chat = sub.add_parser("chat", help="talk to kneecheck in the terminal (reads a pipe too)")
     chat.add_argument("--user", default="local", help="who you are in the store (default: local)")
     chat.add_argument("--locale", default=None, help="language, e.g. en (default: settings)")
     flows = sub.add_parser("flows", help="validate or draw the flows")
     flows_sub = flows.add_subparsers(dest="flows_command", required=True)
-    for name, text in (("check", "cross-check flows/ and content/"), ("graph", "print a Mermaid diagram")):
+    for name, text in (
+        ("check", "cross-check flows/ and content/"),
+        ("graph", "print a Mermaid diagram"),
+    ):
         cmd = flows_sub.add_parser(name, help=text)
         cmd.add_argument("--flows-dir", type=Path, default=None)
         cmd.add_argument("--content-dir", type=Path, default=None)
@@ -57,12 +62,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_check(args.flows_dir, args.content_dir)
         return run_graph(args.flow, args.flows_dir, args.content_dir)
     settings = Settings()
-    logging.basicConfig(level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    logging.basicConfig(
+        level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
+    )
     if args.command == "run":
-        configured = [name for name, token in (("Telegram", settings.telegram_bot_token), ("Slack", settings.slack_bot_token)) if token]
+        configured = [
+            name
+            for name, token in (
+                ("Telegram", settings.telegram_bot_token),
+                ("Slack", settings.slack_bot_token),
+            )
+            if token
+        ]
         if configured:
             logging.getLogger("kneecheck").warning(
-                "%s configured, but this release only has the terminal chat; starting it", " and ".join(configured)
+                "%s configured, but this release only has the terminal chat; starting it",
+                " and ".join(configured),
             )
         asyncio.run(_chat(settings, "local", None))
         return 0

@@ -58,7 +58,9 @@ class Conversations:
         started = time.perf_counter()
         for _attempt in range(self.max_attempts):
             session = await self.store.load(user, self.flow_id)
-            turn = advance(self.catalog, session, event, now=int(self.clock()), flow_id=self.flow_id)
+            turn = advance(
+                self.catalog, session, event, now=int(self.clock()), flow_id=self.flow_id
+            )
             if not turn.changed or turn.session is None:
                 break
             expected = session.version if session else 0
@@ -77,7 +79,9 @@ class Conversations:
     async def stored_data(self, user: UserRef, locale: str | None = None) -> Reply:
         """/mydata: what is stored about ``user``, in plain words."""
         session = await self.current(user)
-        return stored_data(self.catalog, session, ttl_days=self.store.ttl_seconds // 86_400, locale=locale)
+        return stored_data(
+            self.catalog, session, ttl_days=self.store.ttl_seconds // 86_400, locale=locale
+        )
 
     async def forget(self, user: UserRef) -> int:
         """Erase everything stored about ``user`` (sessions, and later diary and reminders)."""

@@ -22,12 +22,18 @@ DAY = 86_400
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
 
-    redis_url: str | None = Field(default=None, description="Redis server; unset runs on an embedded in-process Redis")
-    session_ttl_seconds: int = Field(default=7 * DAY, ge=60, description="Abandoned conversations expire after this")
+    redis_url: str | None = Field(
+        default=None, description="Redis server; unset runs on an embedded in-process Redis"
+    )
+    session_ttl_seconds: int = Field(
+        default=7 * DAY, ge=60, description="Abandoned conversations expire after this"
+    )
     telegram_bot_token: SecretStr | None = None
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
-    log_salt: SecretStr | None = Field(default=None, description="Salt for the user pseudonyms in logs")
+    log_salt: SecretStr | None = Field(
+        default=None, description="Salt for the user pseudonyms in logs"
+    )
     log_level: str = "INFO"
     default_locale: str = "en"
     flows_dir: Path = FLOWS_DIR
@@ -44,7 +50,7 @@ class Settings(BaseSettings):
 
     @cached_property
     def salt(self) -> bytes:
-        """The log salt; without LOG_SALT a random one per process (pseudonyms then differ per process)."""
+        """The log salt; without LOG_SALT, random per process (pseudonyms then differ)."""
         if self.log_salt is not None:
             return self.log_salt.get_secret_value().encode()
         return secrets.token_bytes(32)

@@ -30,7 +30,9 @@ def build_store(settings: Settings) -> tuple[RedisSessionStore, bool]:
     scripts run; it keeps state only while the process runs.
     """
     if settings.redis_url:
-        return RedisSessionStore.from_url(settings.redis_url, ttl_seconds=settings.session_ttl_seconds), False
+        return RedisSessionStore.from_url(
+            settings.redis_url, ttl_seconds=settings.session_ttl_seconds
+        ), False
     import fakeredis  # imported lazily: production with REDIS_URL never loads it
 
     client = fakeredis.FakeAsyncRedis(server=fakeredis.FakeServer())

@@ -20,12 +20,16 @@ from tests.redis_server import RedisServer, free_port
 USER = UserRef("tg", "42")
 
 
-def make(catalog: Catalog, client: aioredis.Redis, effects: list[Effect] | None = None) -> Conversations:
+def make(
+    catalog: Catalog, client: aioredis.Redis, effects: list[Effect] | None = None
+) -> Conversations:
     async def record(user: UserRef, done: Sequence[Effect]) -> None:
         if effects is not None:
             effects.extend(done)
 
-    return Conversations(catalog, RedisSessionStore(client, ttl_seconds=3600), salt=b"s", on_effects=record)
+    return Conversations(
+        catalog, RedisSessionStore(client, ttl_seconds=3600), salt=b"s", on_effects=record
+    )
 
 
 async def test_a_conversation_survives_a_restart_of_the_process(
@@ -61,7 +65,9 @@ async def test_a_double_tap_advances_once(catalog: Catalog, redis_client: aiored
     assert list(session.answers) == ["consent"]
 
 
-async def test_effects_are_handed_on_after_the_save(catalog: Catalog, redis_client: aioredis.Redis) -> None:
+async def test_effects_are_handed_on_after_the_save(
+    catalog: Catalog, redis_client: aioredis.Redis
+) -> None:
     effects: list[Effect] = []
     chat = make(catalog, redis_client, effects)
     shown = (await chat.handle(USER, Start())).replies[-1]
@@ -74,14 +80,21 @@ async def test_effects_are_handed_on_after_the_save(catalog: Catalog, redis_clie
     assert effects[-1] == Stopped()
 
 
-async def test_forget_erases_every_key_of_the_user(catalog: Catalog, redis_client: aioredis.Redis) -> None:
+async def test_forget_erases_every_key_of_the_user(
+    catalog: Catalog, redis_client: aioredis.Redis
+) -> None:
     chat = make(catalog, redis_client)
     await chat.handle(USER, Start())
     await chat.handle(USER, Text("yes"))
     assert await redis_client.keys("kc:{tg:42}*")
     await chat.forget(USER)
     assert await redis_client.keys("kc:{tg:42}*") == []
-    assert (await chat.handle(USER, Text("behind"))).replies[-1].text().startswith("There is no knee check")
+    assert (
+        (await chat.handle(USER, Text("behind")))
+        .replies[-1]
+        .text()
+        .startswith("There is no knee check")
+    )
 
 
 async def test_an_unreachable_redis_is_reported_not_crashed(catalog: Catalog) -> None:

@@ -14,7 +14,11 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def chat(lines: list[str], **env: str) -> str:
     """Run `kneecheck chat` with ``lines`` on stdin (no REDIS_URL: the embedded store)."""
-    environment = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN")}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("REDIS_URL", "TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN")
+    }
     environment.update(env)
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "chat"],
@@ -30,7 +34,9 @@ def chat(lines: list[str], **env: str) -> str:
 
 
 def test_a_piped_conversation_reaches_the_personalised_assessment() -> None:
-    out = chat(["1", "9", "behind the knee", "calf", "1 4", "most days", "1", "3", "heavy", "2", "1", "3"])
+    out = chat(
+        ["1", "9", "behind the knee", "calf", "1 4", "most days", "1", "3", "heavy", "2", "1", "3"]
+    )
     assert "embedded in-process Redis" in out
     assert "Question 1 of 11" in out
     assert "Question 12 of 12" in out
@@ -58,5 +64,9 @@ def test_a_red_flag_typed_at_any_point_gets_urgent_advice_only() -> None:
 @pytest.mark.parametrize("line", ["/forget", "/mydata", "/help"])
 def test_privacy_and_help_commands_answer(line: str) -> None:
     out = chat(["1", line])
-    expected = {"/forget": "erased everything", "/mydata": "you are an adult and agreed", "/help": "/back goes"}
+    expected = {
+        "/forget": "erased everything",
+        "/mydata": "you are an adult and agreed",
+        "/help": "/back goes",
+    }
     assert expected[line] in out

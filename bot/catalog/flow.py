@@ -12,7 +12,6 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Annotated, Literal
 
-
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from bot.catalog.conditions import Condition
@@ -100,7 +99,8 @@ class Flow(_Strict):
     @model_validator(mode="after")
     def _unique_ids(self) -> Flow:
         seen: set[str] = set()
-        for node in (*self.steps, *self.outcomes):
+        nodes: tuple[Step | Outcome, ...] = (*self.steps, *self.outcomes)
+        for node in nodes:
             if node.id in seen:
                 raise ValueError(f"step or outcome id {node.id!r} is defined twice")
             seen.add(node.id)

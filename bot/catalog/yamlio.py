@@ -46,11 +46,11 @@ def _construct_mapping(loader: StrictSafeLoader, node: yaml.MappingNode) -> dict
 
 StrictSafeLoader.add_constructor(
     yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG,
-    _construct_mapping,  # type: ignore[arg-type]  # PyYAML stubs type constructors loosely
+    _construct_mapping,
 )
 
 
 def load_yaml(path: Path) -> Any:
     """Load one YAML document from ``path`` with :class:`StrictSafeLoader`."""
     with path.open(encoding="utf-8") as fh:
-        return yaml.load(fh, Loader=StrictSafeLoader)  # noqa: S506  # StrictSafeLoader is a SafeLoader
+        return yaml.load(fh, Loader=StrictSafeLoader)  # StrictSafeLoader is a SafeLoader

@@ -14,7 +14,19 @@ from typing import TextIO
 
 from bot.catalog.content import Content
 from bot.conversations import Conversations
-from bot.engine import Back, Choose, Event, Reply, Restart, Resume, Start, Stop, Submit, Text, Toggle
+from bot.engine import (
+    Back,
+    Choose,
+    Event,
+    Reply,
+    Restart,
+    Resume,
+    Start,
+    Stop,
+    Submit,
+    Text,
+    Toggle,
+)
 from bot.engine.replies import Choice
 from bot.store.base import StoreUnavailable
 from bot.store.keys import UserRef
@@ -70,7 +82,7 @@ def to_event(line: str, shown: Reply | None) -> Event | None:
 def _from_choices(picked: list[Choice], shown: Reply) -> Event | None:
     step, version = shown.step or "", shown.version
     if len(picked) == 1 and picked[0].action == "command":
-        return {"back": Back, "restart": Restart, "resume": Resume}.get(picked[0].value, Resume)()
+        return COMMANDS.get(f"/{picked[0].value}", Resume)()
     if len(picked) == 1 and picked[0].action == "choose":
         return Choose(step, picked[0].value, version)
     if len(picked) == 1 and picked[0].action == "submit":
@@ -125,7 +137,9 @@ class TerminalChat:
         if text == "/help":
             self.say(self.content.ui["help"])
         elif text == "/mydata":
-            self.say(render(await self.conversations.stored_data(self.user, self.locale), self.content))
+            self.say(
+                render(await self.conversations.stored_data(self.user, self.locale), self.content)
+            )
         elif text == "/forget":
             await self.conversations.forget(self.user)
             self.say(self.content.ui["forgotten"])

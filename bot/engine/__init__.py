@@ -4,7 +4,18 @@
 need (through :mod:`bot.conversations`).
 """
 
-from bot.engine.events import Back, Choose, Event, Restart, Resume, Start, Stop, Submit, Text, Toggle
+from bot.engine.events import (
+    Back,
+    Choose,
+    Event,
+    Restart,
+    Resume,
+    Start,
+    Stop,
+    Submit,
+    Text,
+    Toggle,
+)
 from bot.engine.machine import Turn, advance
 from bot.engine.replies import Choice, Effect, Finished, Reply, Section, Stopped
 from bot.engine.session import Session

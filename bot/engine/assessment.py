@@ -53,9 +53,7 @@ def tier(flow: Flow, content: Content, answers: Answers) -> Tier:
 def rank_causes(rules: Rules, answers: Answers) -> list[RankedCause]:
     ranked: list[RankedCause] = []
     for cause in rules.causes:
-        fired = sorted(
-            (s for s in cause.signals if s.when.holds(answers)), key=lambda s: -s.weight
-        )
+        fired = sorted((s for s in cause.signals if s.when.holds(answers)), key=lambda s: -s.weight)
         score = sum(s.weight for s in fired)
         if score >= rules.min_score:
             ranked.append(RankedCause(cause.id, score, tuple(s.id for s in fired)))
@@ -64,7 +62,8 @@ def rank_causes(rules: Rules, answers: Answers) -> list[RankedCause]:
 
 
 def _picked(picks: Iterable[tuple[str, bool]]) -> tuple[list[str], list[str]]:
-    matched, rest = [], []
+    matched: list[str] = []
+    rest: list[str] = []
     for item, holds in picks:
         (matched if holds else rest).append(item)
     return matched, rest
@@ -122,22 +121,42 @@ def result(flow: Flow, content: Content, answers: Answers) -> Reply:
             stretch = content.stretches[pick.id]
             title = ui["title_stretch"].format(name=stretch.title)
             sections.append(Section(title=title, steps=stretch.steps))
-    treatment = tuple(f"{t.title}: {t.text}" if t.title else t.text for t in content.treatment.values())
+    treatment = tuple(
+        f"{t.title}: {t.text}" if t.title else t.text for t in content.treatment.values()
+    )
     sections.append(Section(title=ui["title_treatment"], bullets=treatment))
     mine, more = _picked((p.id, p.when is not None and p.when.holds(answers)) for p in rules.tips)
     if mine:
-        sections.append(Section(title=ui["title_tips_for_you"], bullets=tuple(content.tips[t].text for t in mine)))
+        sections.append(
+            Section(
+                title=ui["title_tips_for_you"], bullets=tuple(content.tips[t].text for t in mine)
+            )
+        )
     if more:
-        sections.append(Section(title=ui["title_tips_more"], bullets=tuple(content.tips[t].text for t in more)))
+        sections.append(
+            Section(title=ui["title_tips_more"], bullets=tuple(content.tips[t].text for t in more))
+        )
     sections.append(
-        Section(title=ui["title_complications"], bullets=tuple(c.text for c in content.complications.values()))
+        Section(
+            title=ui["title_complications"],
+            bullets=tuple(c.text for c in content.complications.values()),
+        )
     )
-    sections.append(Section(title=ui["title_seek_help"], bullets=tuple(s.text for s in content.seek_help.values())))
-    sections.append(Section(title=ui["title_facts"], paragraphs=tuple(f.text for f in content.facts.values())))
+    sections.append(
+        Section(
+            title=ui["title_seek_help"], bullets=tuple(s.text for s in content.seek_help.values())
+        )
+    )
+    sections.append(
+        Section(title=ui["title_facts"], paragraphs=tuple(f.text for f in content.facts.values()))
+    )
     sections.append(_disclaimer(content))
     return Reply(kind="result", sections=tuple(sections), tier=level)
 
 
 def assess(flow: Flow, content: Content, answers: Answers) -> Reply:
-    return urgent(flow, content, answers) if red_flags(flow, answers) else result(flow, content, answers)
-
+    return (
+        urgent(flow, content, answers)
+        if red_flags(flow, answers)
+        else result(flow, content, answers)
+    )

@@ -116,7 +116,9 @@ def _next_version(session: Session | None) -> int:
 def _resume_prompt(ctx: _Ctx, session: Session) -> Reply:
     from bot.engine.questions import progress
 
-    text = ctx.content.ui["resume_prompt"].format(progress=progress(ctx.flow, ctx.content, session) or "")
+    text = ctx.content.ui["resume_prompt"].format(
+        progress=progress(ctx.flow, ctx.content, session) or ""
+    )
     choices = (
         Choice("resume", ctx.content.ui["resume"], "command"),
         Choice("restart", ctx.content.ui["restart"], "command"),
@@ -173,7 +175,9 @@ def _stop(ctx: _Ctx, session: Session | None) -> Turn:
     reply = ctx.notice("stopped")
     if session is None or session.status == "stopped":
         return Turn(session, (reply,), (Stopped(),))
-    stopped = Session(flow=session.flow, status="stopped", locale=session.locale, version=session.version)
+    stopped = Session(
+        flow=session.flow, status="stopped", locale=session.locale, version=session.version
+    )
     return Turn(stopped, (reply,), (Stopped(),), changed=True)
 
 
@@ -187,7 +191,11 @@ def _back(ctx: _Ctx, session: Session | None) -> Turn:
     answers = {key: session.answers[key] for key in kept}
     rewound = session.model_copy(update={"answers": answers})
     step = ctx.flow.step(last)
-    pending = previous_answer if isinstance(previous_answer, tuple) and step and step.kind == "multi" else ()
+    pending = (
+        previous_answer
+        if isinstance(previous_answer, tuple) and step and step.kind == "multi"
+        else ()
+    )
     if step is None:  # the flow changed under a stored session: start over instead
         return _begin(ctx, session, session.locale)
     return _enter(ctx, session, rewound, last, (), pending)
@@ -291,7 +299,9 @@ def _miss(ctx: _Ctx, session: Session, step: Step) -> Turn:
 def _red_flags_in(content: Content, text: str) -> tuple[str, ...]:
     typed = matching.words(text)
     return tuple(
-        flag for flag, item in content.red_flags.items() if matching.best_phrase(typed, item.phrases)
+        flag
+        for flag, item in content.red_flags.items()
+        if matching.best_phrase(typed, item.phrases)
     )
 
 
@@ -307,7 +317,9 @@ def _urgent(ctx: _Ctx, session: Session | None, flags: tuple[str, ...]) -> Turn:
     step = ctx.flow.step(rules.red_flag_step)
     assert step is not None
     answers = dict(session.answers)
-    answers[rules.red_flag_step] = tuple(o.id for o in step.options if o.id in merged and o.red_flag)
+    answers[rules.red_flag_step] = tuple(
+        o.id for o in step.options if o.id in merged and o.red_flag
+    )
     flagged = session.model_copy(update={"answers": answers})
     return _enter(ctx, session, flagged, _assessment_outcome(ctx.flow), ())
 

@@ -16,7 +16,9 @@ from functools import lru_cache
 from rapidfuzz.distance import DamerauLevenshtein
 
 _NON_WORD = re.compile(r"[^a-z0-9+ ]+")
-_NEGATIONS = frozenset({"no", "not", "dont", "doesnt", "isnt", "never", "without", "nor", "neither"})
+_NEGATIONS = frozenset(
+    {"no", "not", "dont", "doesnt", "isnt", "never", "without", "nor", "neither"}
+)
 _NEGATION_REACH = 2
 """How many words before a phrase a negation still applies to."""
 

@@ -7,7 +7,9 @@ from bot.engine.replies import Reply, Section
 from bot.engine.session import Session
 
 
-def stored_data(catalog: Catalog, session: Session | None, *, ttl_days: int, locale: str | None = None) -> Reply:
+def stored_data(
+    catalog: Catalog, session: Session | None, *, ttl_days: int, locale: str | None = None
+) -> Reply:
     content = catalog.content(session.locale if session else locale)
     ui = content.ui
     if session is None or not (session.answers or session.step):

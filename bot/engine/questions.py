@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.catalog.content import Content
 from bot.catalog.flow import Flow, Step
-from bot.engine.replies import Choice, Reply, Section
+from bot.engine.replies import Choice, ChoiceAction, Reply, Section
 from bot.engine.session import Session
 
 
@@ -51,7 +51,7 @@ def question(flow: Flow, content: Content, session: Session) -> Reply:
     assert step is not None
     text = content.steps[step.id]
     multi = step.kind == "multi"
-    action = "toggle" if multi else "choose"
+    action: ChoiceAction = "toggle" if multi else "choose"
     choices = [
         Choice(o.id, text.options[o.id].label, action, selected=o.id in session.pending)
         for o in step.options

@@ -18,7 +18,9 @@ async def test_nothing_stored_loads_as_none(store: RedisSessionStore) -> None:
 
 
 async def test_saved_session_loads_back_equal(store: RedisSessionStore) -> None:
-    session = Session(version=1, shown=1, step="location", answers={"consent": "agree", "red_flags": ("none",)})
+    session = Session(
+        version=1, shown=1, step="location", answers={"consent": "agree", "red_flags": ("none",)}
+    )
     assert await store.save(ALICE, session, expected=0)
     assert await store.load(ALICE, "kneecheck") == session
 
@@ -31,7 +33,9 @@ async def test_a_stale_write_is_refused_and_changes_nothing(store: RedisSessionS
     assert await store.load(ALICE, "kneecheck") == first
 
 
-async def test_100_concurrent_writers_apply_exactly_one_write_per_version(store: RedisSessionStore) -> None:
+async def test_100_concurrent_writers_apply_exactly_one_write_per_version(
+    store: RedisSessionStore,
+) -> None:
     """Each writer adds its own answer; if any write were lost, its answer would be missing."""
     wins: list[int] = []
 
@@ -41,7 +45,9 @@ async def test_100_concurrent_writers_apply_exactly_one_write_per_version(store:
             version = current.version if current else 0
             answers = dict(current.answers) if current else {}
             answers[f"w{i}"] = "yes"
-            if await store.save(BOB, Session(version=version + 1, answers=answers), expected=version):
+            if await store.save(
+                BOB, Session(version=version + 1, answers=answers), expected=version
+            ):
                 wins.append(version + 1)
                 return
 
@@ -74,7 +80,9 @@ async def test_erase_leaves_no_key_of_the_user_and_keeps_others(store: RedisSess
     assert await store.load(BOB, "kneecheck") is not None
 
 
-async def test_a_write_racing_an_erase_does_not_resurrect_the_user(store: RedisSessionStore) -> None:
+async def test_a_write_racing_an_erase_does_not_resurrect_the_user(
+    store: RedisSessionStore,
+) -> None:
     await store.save(ALICE, Session(version=1, step="consent"), expected=0)
     await store.erase(ALICE)
     assert not await store.save(ALICE, Session(version=2, step="location"), expected=1)
