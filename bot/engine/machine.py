@@ -186,19 +186,29 @@ def _back(ctx: _Ctx, session: Session | None) -> Turn:
         return Turn(session, (ctx.notice("not_started"),))
     if not session.answers:
         return Turn(session, (ctx.notice("at_first"),))
-    *kept, last = session.answers
-    previous_answer = session.answers[last]
-    answers = {key: session.answers[key] for key in kept}
+    *kept, _last = session.answers
+    answers, node = _on_path(ctx.flow, {key: session.answers[key] for key in kept})
     rewound = session.model_copy(update={"answers": answers})
-    step = ctx.flow.step(last)
-    pending = (
-        previous_answer
-        if isinstance(previous_answer, tuple) and step and step.kind == "multi"
-        else ()
-    )
-    if step is None:  # the flow changed under a stored session: start over instead
-        return _begin(ctx, session, session.locale)
-    return _enter(ctx, session, rewound, last, (), pending)
+    step = ctx.flow.step(node)
+    previous = session.answers.get(node)
+    multi = isinstance(previous, tuple) and step is not None and step.kind == "multi"
+    pending = previous if multi and isinstance(previous, tuple) else ()
+    return _enter(ctx, session, rewound, node, (), pending)
+
+
+def _on_path(flow: Flow, answers: dict[str, AnswerValue]) -> tuple[dict[str, AnswerValue], str]:
+    """The answers that lie on the path from the start, and the first question left open.
+
+    Answers off the path (a warning sign typed before consent, a branch left by going
+    back, a step removed from the flow) are dropped, so going back never skips a
+    question the user has not answered on the way.
+    """
+    kept: dict[str, AnswerValue] = {}
+    node = flow.start
+    while (step := flow.step(node)) is not None and node in answers:
+        kept[node] = answers[node]
+        node = next_node(step, kept)
+    return kept, node
 
 
 def _answer(ctx: _Ctx, session: Session | None, event: Choose | Toggle | Submit) -> Turn:
@@ -313,7 +323,8 @@ def _urgent(ctx: _Ctx, session: Session | None, flags: tuple[str, ...]) -> Turn:
         answers: dict[str, AnswerValue] = {rules.red_flag_step: flags}
         return Turn(session, (assessment.urgent(ctx.flow, ctx.content, answers),))
     earlier = session.answers.get(rules.red_flag_step, ())
-    merged = {*((earlier,) if isinstance(earlier, str) else earlier), *flags}
+    ticked = session.pending if session.step == rules.red_flag_step else ()
+    merged = {*((earlier,) if isinstance(earlier, str) else earlier), *ticked, *flags}
     step = ctx.flow.step(rules.red_flag_step)
     assert step is not None
     answers = dict(session.answers)

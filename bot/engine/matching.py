@@ -15,7 +15,10 @@ from functools import lru_cache
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-_NON_WORD = re.compile(r"[^a-z0-9+ ]+")
+_NON_WORD = re.compile(r"[^a-z0-9+. ]+")
+_CLAUSE_BREAK = re.compile(r"[.,;:!?]+")
+BREAK = "."
+"""A clause boundary token: no phrase spans it and no negation reaches across it."""
 _NEGATIONS = frozenset(
     {"no", "not", "dont", "doesnt", "isnt", "never", "without", "nor", "neither"}
 )
@@ -25,9 +28,23 @@ _NEGATION_REACH = 2
 
 @lru_cache(maxsize=4096)
 def words(text: str) -> tuple[str, ...]:
-    """Lower-case words without punctuation; apostrophes vanish ("can't" -> "cant")."""
+    """Lower-case words and clause breaks; apostrophes vanish ("can't" -> "cant").
+
+    "No, my calf is swollen" gives ``no . my calf is swollen``: the break keeps the
+    "no" from negating the warning sign in the next clause.
+    """
     lowered = text.lower().replace("'", "").replace("\u2019", "")
-    return tuple(_NON_WORD.sub(" ", lowered).split())
+    spaced = _NON_WORD.sub(" ", _CLAUSE_BREAK.sub(f" {BREAK} ", lowered))
+    tokens: list[str] = []
+    for token in spaced.split():
+        if token.strip(BREAK) == "":
+            if tokens and tokens[-1] != BREAK:
+                tokens.append(BREAK)
+        else:
+            tokens.append(token.replace(BREAK, ""))
+    if tokens and tokens[-1] == BREAK:
+        tokens.pop()
+    return tuple(tokens)
 
 
 def _same_word(typed: str, known: str) -> bool:
@@ -40,7 +57,12 @@ def _same_word(typed: str, known: str) -> bool:
 
 
 def _negated(text: Sequence[str], start: int) -> bool:
-    return any(w in _NEGATIONS for w in text[max(0, start - _NEGATION_REACH) : start])
+    for word in reversed(text[max(0, start - _NEGATION_REACH) : start]):
+        if word == BREAK:
+            return False
+        if word in _NEGATIONS:
+            return True
+    return False
 
 
 def phrase_at(text: Sequence[str], phrase: Sequence[str]) -> int | None:
