@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from bot.catalog.catalog import Catalog
-from bot.catalog.check import check_catalog
+from bot.catalog.checks import check_catalog
 from bot.catalog.graph import mermaid
 from bot.catalog.loader import CONTENT_DIR, FLOWS_DIR, CatalogError, load_catalog
 

@@ -20,6 +20,7 @@ from bot.catalog.conditions import (
 )
 from bot.catalog.content import Content
 from bot.catalog.flow import Flow
+from bot.catalog.flow_queries import missing_targets, red_flag_options
 
 LABEL_WIDTH = 40
 """Longest question excerpt or condition in a label, so the chart stays readable."""
@@ -35,8 +36,7 @@ def mermaid(flow: Flow, content: Content) -> str:
     for outcome in flow.outcomes:
         name = outcome.id if outcome.id == outcome.kind else f"{outcome.id} ({outcome.kind})"
         lines.append(f'    o_{outcome.id}(["{_escape(name)}"])')
-    known = {s.id for s in flow.steps} | {o.id for o in flow.outcomes}
-    for target in sorted({t.to for s in flow.steps for t in s.next} - known):
+    for target in sorted(missing_targets(flow)):
         lines.append(f'    x_{_safe(target)}["{_escape(f"missing: {target}")}"]')
     for step in flow.steps:
         conditional = any(t.when is not None for t in step.next)
@@ -79,7 +79,7 @@ def _all_red_flags(flow: Flow, step_id: str, options: tuple[str, ...]) -> bool:
     step = flow.step(step_id)
     if step is None:
         return False
-    flagged = {o.id for o in step.options if o.red_flag}
+    flagged = set(red_flag_options(step))
     return bool(flagged) and set(options) <= flagged
 
 

@@ -14,8 +14,14 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.catalog import check
-from bot.catalog.check import Problem, callback_data, check_catalog
+from bot.catalog.checks import (
+    CALLBACK_LIMIT,
+    WIDEST_VERSION,
+    Problem,
+    callback_data,
+    check_catalog,
+    limits,
+)
 from bot.catalog.loader import CONTENT_DIR, FLOWS_DIR, load_catalog
 from bot.catalog.yamlio import load_yaml
 
@@ -329,7 +335,7 @@ def test_callback_data_format() -> None:
 
 def test_schema_ids_always_fit_in_callback_data() -> None:
     """Ids are at most 24 characters, so even the widest button fits in 64 bytes."""
-    assert len(callback_data("t", "a" * 24, "b" * 24, check.WIDEST_VERSION)) == 62
+    assert len(callback_data("t", "a" * 24, "b" * 24, WIDEST_VERSION)) == 62
 
 
 def test_widest_real_callback_is_reported_over_a_lower_limit(
@@ -346,8 +352,8 @@ def test_widest_real_callback_is_reported_over_a_lower_limit(
         key=len,
     )
     assert widest == "t|red_flags|hot_swollen_fever|1000000000"
-    assert len(widest.encode()) < check.CALLBACK_LIMIT == 64
-    monkeypatch.setattr(check, "CALLBACK_LIMIT", len(widest) - 1)
+    assert len(widest.encode()) < CALLBACK_LIMIT == 64
+    monkeypatch.setattr(limits, "CALLBACK_LIMIT", len(widest) - 1)
     assert broken.check() == [
         f"{broken.flow_file}: steps[red_flags].options[hot_swollen_fever].id: button callback "
         f"data {widest!r} is 40 bytes, over Telegram's 39-byte limit: shorten the step or option id"

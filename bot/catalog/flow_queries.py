@@ -1,0 +1,20 @@
+"""Questions about a flow's shape that both the checker and the Mermaid drawer ask.
+
+Kept in one place so ``kneecheck flows check`` and ``kneecheck flows graph``
+cannot disagree about which target is missing or which options are red flags.
+"""
+
+from __future__ import annotations
+
+from bot.catalog.flow import Flow, Step
+
+
+def missing_targets(flow: Flow) -> set[str]:
+    """Transition targets that name neither a step nor an outcome of the flow."""
+    targets = {t.to for s in flow.steps for t in s.next}
+    return targets - flow.steps_by_id.keys() - flow.outcomes_by_id.keys()
+
+
+def red_flag_options(step: Step) -> tuple[str, ...]:
+    """Ids of the step's options marked ``red_flag``, in the order the flow lists them."""
+    return tuple(o.id for o in step.options if o.red_flag)
