@@ -22,8 +22,10 @@ BREAK = "."
 _NEGATIONS = frozenset(
     {"no", "not", "dont", "doesnt", "isnt", "never", "without", "nor", "neither"}
 )
-_NEGATION_REACH = 2
-"""How many words before a phrase a negation still applies to."""
+_NEGATION_REACH = 4
+"""How many words before a phrase a negation still applies to ("I do not have any chest pain")."""
+_NEGATION_STOPS = frozenset({BREAK, "but", "and", "though", "although", "however", "yet"})
+"""Words that end a negation's reach: "I don't know but my calf is swollen" is a warning sign."""
 
 
 @lru_cache(maxsize=4096)
@@ -58,7 +60,7 @@ def _same_word(typed: str, known: str) -> bool:
 
 def _negated(text: Sequence[str], start: int) -> bool:
     for word in reversed(text[max(0, start - _NEGATION_REACH) : start]):
-        if word == BREAK:
+        if word in _NEGATION_STOPS:
             return False
         if word in _NEGATIONS:
             return True

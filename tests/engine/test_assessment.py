@@ -1,0 +1,206 @@
+"""The result a user reads: ranked causes with their reasons, the right stretch,
+their own prevention tips first, the right level of care, and the disclaimer last."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.catalog.content import Content
+from bot.engine import Finished, Reply
+from tests.engine.chat import Answer, EngineChat
+
+CAUSES_TITLE = "Likely causes that fit your answers"
+RELIEF_TITLE = "Relief right now"
+
+
+def causes_shown(reply: Reply) -> list[str]:
+    """Cause titles in the order shown (between the causes heading and the relief heading)."""
+    titles = [s.title or "" for s in reply.sections]
+    return titles[titles.index(CAUSES_TITLE) + 1 : titles.index(RELIEF_TITLE)]
+
+
+def section(reply: Reply, title: str) -> str:
+    found = [s for s in reply.sections if s.title == title]
+    assert found, f"no section {title!r} in: {[s.title for s in reply.sections]}"
+    return Reply(kind=reply.kind, sections=tuple(found)).text()
+
+
+def stretches_shown(reply: Reply) -> list[str]:
+    prefix = "Stretch: "
+    titles = [s.title or "" for s in reply.sections]
+    return [t.removeprefix(prefix) for t in titles if t.startswith(prefix)]
+
+
+def result_for(chat: EngineChat, **answers: Answer) -> Reply:
+    reply = chat.walk_with(answers)
+    assert reply.kind == "result", reply.text()
+    return reply
+
+
+def test_causes_come_with_the_users_own_reasons(chat: EngineChat, content: Content) -> None:
+    reply = result_for(chat, location="above", triggers=["exercise"], activity="heavy")
+    assert causes_shown(reply) == [content.causes["overuse"].title]
+    assert (
+        "Because you said it started after hard exercise without a warm-up or cool-down; "
+        "you are an athlete or do heavy physical work; "
+        "you feel it above the knee, where overuse of the thigh muscles is a common cause."
+    ) in reply.text()
+
+
+def test_causes_are_ranked_strongest_first_and_at_most_three(
+    chat: EngineChat, content: Content
+) -> None:
+    reply = result_for(
+        chat,
+        location="behind",
+        behind_muscle="calf",
+        triggers=["dehydration"],
+        water="low",
+        sitting="over_8h",
+        age="a65_plus",
+    )
+    assert causes_shown(reply) == [
+        content.causes["dehydration"].title,  # 3 + 2 + 1
+        content.causes["prolonged_sitting"].title,  # 2, listed before age on a tie
+        content.causes["age"].title,  # 2
+    ]
+    assert (
+        "Because you said it happens when you have not drunk enough or sweated a lot; "
+        "you drink less than you should; "
+        "you feel it behind the knee, where fluids and minerals play a big part."
+    ) in reply.text()
+    assert "Because you said you are 65 or older." in reply.text()
+
+
+def test_with_no_clear_cause_every_common_cause_is_listed(
+    chat: EngineChat, content: Content
+) -> None:
+    reply = result_for(chat, location="twitching", triggers=["not_sure"])
+    causes = section(reply, CAUSES_TITLE)
+    assert "No single cause stands out from your answers." in causes
+    for cause in content.causes.values():
+        assert f"{cause.title}: {cause.text}" in causes
+    assert "Because you said" not in reply.text()
+
+
+@pytest.mark.parametrize(
+    ("answers", "stretches"),
+    [
+        ({"location": "above"}, ["front of the thigh (quadriceps)"]),
+        ({"location": "behind", "behind_muscle": "calf"}, ["calf"]),
+        ({"location": "behind", "behind_muscle": "hamstring"}, ["back of the thigh (hamstring)"]),
+        (
+            {"location": "behind", "behind_muscle": "not_sure"},
+            ["back of the thigh (hamstring)", "calf"],
+        ),
+        (
+            {"location": "around"},
+            ["front of the thigh (quadriceps)", "back of the thigh (hamstring)", "calf"],
+        ),
+        (
+            {"location": "not_sure"},
+            ["front of the thigh (quadriceps)", "back of the thigh (hamstring)", "calf"],
+        ),
+    ],
+    ids=["above", "behind-calf", "behind-hamstring", "behind-unsure", "around", "unsure"],
+)
+def test_the_stretch_is_for_the_muscle_involved(
+    chat: EngineChat, answers: dict[str, str], stretches: list[str]
+) -> None:
+    reply = result_for(chat, **answers)
+    assert stretches_shown(reply) == stretches
+
+
+def test_the_stretch_comes_as_numbered_steps(chat: EngineChat, content: Content) -> None:
+    reply = result_for(chat, location="behind", behind_muscle="calf")
+    steps = content.stretches["calf"].steps
+    assert f"1. {steps[0]}" in reply.text()
+    assert f"{len(steps)}. {steps[-1]}" in reply.text()
+
+
+def test_prevention_tips_that_match_the_answers_come_first(
+    chat: EngineChat, content: Content
+) -> None:
+    reply = result_for(chat, water="low", sitting="over_8h", diet="mixed", triggers=["sitting"])
+    mine = section(reply, "Prevention tips for you")
+    more = section(reply, "More ways to prevent spasms")
+    for tip in ("hydrate", "move_more", "diet"):
+        assert content.tips[tip].text in mine
+    for tip in ("technique", "rest", "stretch_daily"):
+        assert content.tips[tip].text in more
+    titles = [s.title for s in reply.sections]
+    assert titles.index("Prevention tips for you") < titles.index("More ways to prevent spasms")
+
+
+def test_exercise_and_heavy_activity_bring_technique_and_rest_tips_forward(
+    chat: EngineChat, content: Content
+) -> None:
+    reply = result_for(chat, triggers=["exercise"], activity="heavy")
+    mine = section(reply, "Prevention tips for you")
+    assert content.tips["technique"].text in mine
+    assert content.tips["rest"].text in mine
+    assert content.tips["hydrate"].text not in mine
+
+
+def test_the_result_has_every_part_a_user_needs(chat: EngineChat, content: Content) -> None:
+    reply = result_for(chat)
+    text = reply.text()
+    assert reply.sections[0].title == "Your knee check"
+    for relief in content.relief.values():
+        assert relief.text in text
+    for part in (*content.treatment.values(), *content.complications.values()):
+        assert part.text in text
+    for part in (*content.seek_help.values(), *content.facts.values()):
+        assert part.text in text
+
+
+def test_the_disclaimer_is_always_last(chat: EngineChat, content: Content) -> None:
+    reply = result_for(chat)
+    assert reply.sections[-1].title == "Not a diagnosis"
+    assert reply.text().endswith(content.disclaimer.text)
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"conditions": ["nerve"]},
+        {"conditions": ["thyroid"]},
+        {"conditions": ["nerve", "thyroid"]},
+        {"frequency": "most_days"},
+        {"frequency": "at_night"},
+        {"triggers": ["injury"]},
+        {"triggers": ["exercise", "injury"], "location": "behind"},
+    ],
+    ids=str,
+)
+def test_some_answers_mean_seeing_someone_within_days(
+    chat: EngineChat, content: Content, answers: dict[str, Answer]
+) -> None:
+    reply = result_for(chat, **answers)
+    assert reply.tier == "soon"
+    assert reply.sections[0].paragraphs[0] == content.tiers["soon"].title
+    assert chat.turn.effects == (Finished("assessment", "soon"),)
+    assert reply.text().count(content.disclaimer.text) == 1
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {},
+        {"frequency": "weekly"},
+        {"conditions": ["not_sure"]},
+        {"triggers": ["exercise", "sitting", "dehydration"], "water": "low", "activity": "heavy"},
+        {"location": "behind", "behind_muscle": "calf", "age": "a65_plus", "diet": "poor"},
+    ],
+    ids=str,
+)
+def test_otherwise_self_care_is_a_reasonable_start(
+    chat: EngineChat, content: Content, answers: dict[str, Answer]
+) -> None:
+    reply = result_for(chat, **answers)
+    assert reply.tier == "self_care"
+    assert reply.sections[0].paragraphs == (
+        content.tiers["self_care"].title,
+        content.tiers["self_care"].text,
+    )
+    assert chat.turn.effects == (Finished("assessment", "self_care"),)
