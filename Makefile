@@ -22,6 +22,7 @@ run: $(STAMP)
 ## test: lint, type-check, validate flows and run the whole suite
 test: $(STAMP)
 	$(BIN)/ruff check bot tests bench
+	$(BIN)/ruff format --check bot tests bench
 	$(BIN)/mypy
 	$(BIN)/kneecheck flows check
 	$(BIN)/python -m pytest -q
