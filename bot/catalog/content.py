@@ -86,7 +86,7 @@ class Content(_Strict):
     red_flags: dict[str, RedFlag]
     tiers: dict[Tier, TierText]
     causes: dict[str, Sourced]
-    reasons: dict[str, str]
+    reasons: dict[str, Sourced]
     """Why a cause is ranked, in the user's own terms ("you said it started after …")."""
     relief: dict[str, Sourced]
     stretches: dict[str, Stretch]
@@ -111,6 +111,7 @@ class Content(_Strict):
             "outcomes": self.outcomes,
             "red_flags": self.red_flags,
             "causes": self.causes,
+            "reasons": self.reasons,
             "relief": self.relief,
             "stretches": self.stretches,
             "treatment": self.treatment,

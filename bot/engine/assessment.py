@@ -99,7 +99,7 @@ def _cause_sections(content: Content, rules: Rules, answers: Answers) -> list[Se
     sections = [Section(title=content.ui["title_causes"])]
     for cause in ranked:
         text = content.causes[cause.cause]
-        joined = content.ui["reason_joiner"].join(content.reasons[r] for r in cause.reasons)
+        joined = content.ui["reason_joiner"].join(content.reasons[r].text for r in cause.reasons)
         because = content.ui["because"].format(reasons=joined)
         sections.append(Section(title=text.title, paragraphs=(text.text, because)))
     return sections
