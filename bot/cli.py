@@ -18,6 +18,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "run", help="start the bot on the configured channels (terminal chat without tokens)"
     )
+    sub.add_parser(
+        "telegram", help="run the Telegram bot with long polling (needs TELEGRAM_BOT_TOKEN)"
+    )
     chat = sub.add_parser("chat", help="talk to kneecheck in the terminal (reads a pipe too)")
     chat.add_argument("--user", default="local", help="who you are in the store (default: local)")
     chat.add_argument("--locale", default=None, help="language, e.g. en (default: settings)")
@@ -53,6 +56,30 @@ async def _chat(settings: Settings, user: str, locale: str | None) -> None:
         await app.store.close()
 
 
+async def _telegram(settings: Settings) -> None:
+    from bot.channels.telegram.runner import run_polling
+    from bot.wiring import build_app
+
+    app = build_app(settings)
+    if app.embedded:
+        logging.getLogger("kneecheck").warning(
+            "no REDIS_URL: conversations live in an embedded in-process Redis, gone on exit"
+        )
+    try:
+        await run_polling(app)
+    finally:
+        await app.store.close()
+
+
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
+    )
+    # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "flows":
@@ -62,23 +89,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_check(args.flows_dir, args.content_dir)
         return run_graph(args.flow, args.flows_dir, args.content_dir)
     settings = Settings()
-    logging.basicConfig(
-        level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
-    )
+    _logging(settings)
+    if args.command == "telegram" or (args.command == "run" and settings.telegram_bot_token):
+        if settings.telegram_bot_token is None:
+            print("kneecheck telegram: set TELEGRAM_BOT_TOKEN first", file=sys.stderr)
+            return 2
+        asyncio.run(_telegram(settings))
+        return 0
+    if args.command == "run" and settings.slack_bot_token:
+        logging.getLogger("kneecheck").warning(
+            "Slack is configured, but this release has no Slack channel yet; starting the chat"
+        )
     if args.command == "run":
-        configured = [
-            name
-            for name, token in (
-                ("Telegram", settings.telegram_bot_token),
-                ("Slack", settings.slack_bot_token),
-            )
-            if token
-        ]
-        if configured:
-            logging.getLogger("kneecheck").warning(
-                "%s configured, but this release only has the terminal chat; starting it",
-                " and ".join(configured),
-            )
         asyncio.run(_chat(settings, "local", None))
         return 0
     asyncio.run(_chat(settings, args.user, args.locale))

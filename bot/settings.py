@@ -29,6 +29,12 @@ class Settings(BaseSettings):
         default=7 * DAY, ge=60, description="Abandoned conversations expire after this"
     )
     telegram_bot_token: SecretStr | None = None
+    telegram_api_base_url: str | None = Field(
+        default=None,
+        description="Bot API base URL (PTB base_url), e.g. a self-hosted Bot API server",
+    )
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     log_salt: SecretStr | None = Field(

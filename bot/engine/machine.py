@@ -268,6 +268,9 @@ def _record(ctx: _Ctx, session: Session, step: Step, value: AnswerValue) -> Turn
         sections=(Section(paragraphs=(answer_text(ctx.content, step.id, value),)),),
         step=step.id,
         version=session.shown,
+        asked=question(ctx.flow, ctx.content, session.model_copy(update={"pending": ()})).sections[
+            0
+        ],
     )
     return _enter(ctx, session, answered, next_node(step, answers), (transcript,))
 

@@ -50,6 +50,9 @@ class Reply:
     multi: bool = False
     progress: str | None = None
     tier: str | None = None
+    asked: Section | None = None
+    """For ``answered``: the question as it was shown, so a channel can rewrite that
+    message as question + answer without keeping a copy of what it sent."""
 
     def text(self) -> str:
         """Plain text of every section, for logs-free tests and simple channels."""

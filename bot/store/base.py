@@ -25,6 +25,16 @@ class SessionStore(Protocol):
         Returns False, storing nothing, when another writer got there first.
         """
 
+    async def put_value(self, user: UserRef, name: str, value: str) -> None:
+        """Keep a small per-user value (indexed: erased with the user; expires like a session)."""
+
+    async def get_value(self, user: UserRef, name: str) -> str | None: ...
+
+    async def delete_value(self, user: UserRef, name: str) -> None: ...
+
+    async def first_time(self, scope: str, event_id: str, *, ttl_seconds: int) -> bool:
+        """True the first time ``event_id`` is seen in ``scope``, across processes."""
+
     async def erase(self, user: UserRef) -> int:
         """Delete every key stored for ``user``; returns how many were deleted."""
 

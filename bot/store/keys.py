@@ -45,6 +45,14 @@ class KeyBuilder:
     def session(self, user: UserRef, flow: str) -> str:
         return f"{self.prefix}:{{{user.tag}}}:session:{flow}"
 
+    def value(self, user: UserRef, name: str) -> str:
+        """A small per-user value a channel keeps (its last question message, a block marker)."""
+        return f"{self.prefix}:{{{user.tag}}}:{name}"
+
+    def once(self, scope: str, event_id: str) -> str:
+        """A short-lived marker that an event (a Telegram update, a Slack retry) was handled."""
+        return f"{self.prefix}:once:{scope}:{event_id}"
+
     def index(self, user: UserRef) -> str:
         """A set naming every key stored for the user, so erasing needs no SCAN."""
         return f"{self.prefix}:{{{user.tag}}}:keys"

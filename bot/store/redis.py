@@ -39,6 +39,13 @@ if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KE
 return 1
 """
 
+_PUT = """
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+redis.call('SADD', KEYS[2], KEYS[1])
+if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+return 1
+"""
+
 _ERASE = """
 local keys = redis.call('SMEMBERS', KEYS[1])
 local n = 0
@@ -64,6 +71,7 @@ class RedisSessionStore:
         self.batcher = CommandBatcher(client)
         self._cas = client.register_script(_CAS)
         self._erase = client.register_script(_ERASE)
+        self._put = client.register_script(_PUT)
 
     @classmethod
     def from_url(cls, url: str, *, ttl_seconds: int, **kwargs: Any) -> RedisSessionStore:
@@ -107,6 +115,26 @@ class RedisSessionStore:
         except NoScriptError:
             await self.client.script_load(script.script)
             return await self.batcher.execute("EVALSHA", script.sha, numkeys, *keys_then_args)
+
+    async def put_value(self, user: UserRef, name: str, value: str) -> None:
+        """Keep a small per-user value, indexed so /forget erases it, expiring like a session."""
+        keys = (self.keys.value(user, name), self.keys.index(user))
+        await self._call(lambda: self._script(self._put, *keys, value, self.ttl_ms))
+
+    async def get_value(self, user: UserRef, name: str) -> str | None:
+        raw = await self._call(lambda: self.batcher.execute("GET", self.keys.value(user, name)))
+        return raw.decode() if isinstance(raw, bytes) else raw
+
+    async def delete_value(self, user: UserRef, name: str) -> None:
+        await self._call(lambda: self.batcher.execute("DEL", self.keys.value(user, name)))
+
+    async def first_time(self, scope: str, event_id: str, *, ttl_seconds: int) -> bool:
+        """True the first time ``event_id`` is seen in ``scope`` across all processes."""
+        key = self.keys.once(scope, event_id)
+        done = await self._call(
+            lambda: self.batcher.execute("SET", key, b"1", "NX", "EX", ttl_seconds)
+        )
+        return bool(done)
 
     async def erase(self, user: UserRef) -> int:
         deleted = await self._call(lambda: self._erase(keys=[self.keys.index(user)]))

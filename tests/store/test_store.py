@@ -92,3 +92,18 @@ async def test_a_write_racing_an_erase_does_not_resurrect_the_user(
 async def test_keys_carry_the_user_in_a_hash_tag(store: RedisSessionStore) -> None:
     assert store.keys.session(BOB, "kneecheck") == "kc:{sl:T1:U2002}:session:kneecheck"
     assert store.keys.index(BOB) == "kc:{sl:T1:U2002}:keys"
+
+
+async def test_user_values_are_erased_with_the_user(store: RedisSessionStore) -> None:
+    await store.put_value(ALICE, "tg", '{"m": 7}')
+    assert await store.get_value(ALICE, "tg") == '{"m": 7}'
+    assert await store.client.pttl(store.keys.value(ALICE, "tg")) > 0
+    await store.erase(ALICE)
+    assert await store.get_value(ALICE, "tg") is None
+    assert await store.client.keys("kc:{tg:1001}*") == []
+
+
+async def test_an_event_is_handled_the_first_time_only(store: RedisSessionStore) -> None:
+    assert await store.first_time("tg-update", "17", ttl_seconds=60)
+    assert not await store.first_time("tg-update", "17", ttl_seconds=60)
+    assert await store.first_time("tg-update", "18", ttl_seconds=60)

@@ -7,6 +7,7 @@ import contextlib
 from bot.catalog.checks.problem import Add
 from bot.catalog.content import Content, Sourced
 from bot.catalog.flow import Flow, Step
+from bot.engine import buttons
 from bot.engine.replies import Reply, Section
 
 CALLBACK_LIMIT = 64
@@ -15,17 +16,12 @@ WIDEST_VERSION = 10**9
 """The widest question version a button may carry (ten digits); sessions restart before it."""
 MESSAGE_LIMIT = 4096
 """Telegram's limit on one text message, in characters (counted as UTF-16 code units)."""
-CALLBACK_ACTIONS = {"choose": "c", "toggle": "t", "submit": "s", "command": "m"}
+CALLBACK_ACTIONS = buttons.CODES
 """One character per button action, to leave the 64 bytes to the ids."""
 
 
-def callback_data(action: str, step: str, option: str, version: int) -> str:
-    """The callback data of one button, as the Telegram channel encodes it.
-
-    Defined here so the checker and the channel agree on the format, and the
-    check measures exactly what Telegram will receive.
-    """
-    return f"{action}|{step}|{option}|{version}"
+callback_data = buttons.pack
+"""The callback data of one button, exactly as the channels encode it."""
 
 
 def check_callbacks(step: Step, add: Add) -> None:

@@ -1,0 +1,90 @@
+"""Running the Telegram channel: long polling for development, a webhook handler for the web."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import signal
+
+from telegram import Update
+from telegram.ext import Application, BaseUpdateProcessor
+
+from bot.channels.telegram.bot import TelegramChannel, build_application
+from bot.wiring import App
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ["message", "callback_query"]
+SHUTDOWN_GRACE_SECONDS = 8.0
+"""SIGTERM must end the process within 10 s; in-flight turns get this long to finish."""
+
+
+def telegram_app(
+    app: App, *, polling: bool, updates: int | BaseUpdateProcessor = 16
+) -> Application:  # type: ignore[type-arg]
+    token = app.settings.telegram_bot_token
+    if token is None:
+        raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
+    channel = TelegramChannel(app.conversations, app.store, salt=app.settings.salt)
+    return build_application(
+        channel,
+        token.get_secret_value(),
+        base_url=app.settings.telegram_api_base_url,
+        polling=polling,
+        concurrent_updates=updates,
+    )
+
+
+async def run_polling(
+    app: App,
+    *,
+    stop: asyncio.Event | None = None,
+    poll_timeout: int = 10,
+    updates: int | BaseUpdateProcessor = 16,
+    handle_signals: bool = True,
+) -> None:
+    """Poll until SIGTERM/SIGINT (or ``stop``), then stop polling and finish the turns in hand."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
+    for sig in signals:
+        loop.add_signal_handler(sig, stop.set)
+    application = telegram_app(app, polling=True, updates=updates)
+    async with application:
+        if application.post_init is not None:
+            await application.post_init(application)
+        await application.start()
+        assert application.updater is not None
+        await application.updater.start_polling(
+            allowed_updates=ALLOWED_UPDATES, timeout=poll_timeout
+        )
+        log.info("telegram: polling")
+        await stop.wait()
+        log.info("telegram: stopping")
+        await asyncio.wait_for(application.updater.stop(), SHUTDOWN_GRACE_SECONDS)
+        await asyncio.wait_for(application.stop(), SHUTDOWN_GRACE_SECONDS)
+    for sig in signals:
+        loop.remove_signal_handler(sig)
+
+
+async def process_webhook(
+    application: Application,  # type: ignore[type-arg]
+    body: bytes,
+    secret_header: str | None,
+    secret: str,
+) -> int:
+    """Handle one webhook POST; returns the HTTP status to answer Telegram with.
+
+    The secret token header is compared in constant time; a request without the
+    right one is refused before its body is even parsed.
+    """
+    if not secret_header or not hmac.compare_digest(secret_header.encode(), secret.encode()):
+        return 401
+    try:
+        update = Update.de_json(json.loads(body), application.bot)
+    except (ValueError, TypeError, KeyError):
+        return 400
+    await application.process_update(update)
+    return 200
