@@ -73,10 +73,16 @@ class RedisServer:
         except OSError:
             return False
 
-    def stop(self) -> None:
+    def stop(self, *, keep_data: bool = False) -> None:
+        """Stop the server; with ``keep_data`` it saves first and the next start reloads it."""
         if self.process is None:
             return
-        self.process.terminate()
+        if keep_data:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sock:
+                sock.sendall(b"SHUTDOWN SAVE\r\n")
+                sock.recv(16)
+        else:
+            self.process.terminate()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
