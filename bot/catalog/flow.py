@@ -9,6 +9,7 @@ only names content keys by convention (``steps.<step>.…``, ``causes.<id>``,
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import cached_property
 from typing import Annotated, Literal
 
@@ -89,12 +90,32 @@ class Assessment(_Strict):
     tiers: tuple[TierRule, ...] = ()
 
 
+ReminderKind = Literal["stretch", "hydration", "checkin"]
+
+
+class FollowUp(_Strict):
+    """Defaults for the reminders offered after the assessment (the reminders issue)."""
+
+    quiet_start: dt.time = dt.time(22)
+    quiet_end: dt.time = dt.time(8)
+    snooze_minutes: int = Field(default=60, ge=5)
+    stretch_times: tuple[dt.time, ...] = Field(min_length=1)
+    """The times a user can pick for the daily stretch reminder."""
+    hydration_times: tuple[dt.time, ...] = Field(min_length=1)
+    checkin_after_days: int = Field(default=3, ge=1)
+    checkin_time: dt.time = dt.time(18)
+    max_lateness_minutes: dict[ReminderKind, int]
+    """A reminder that fell due while the service was down is still sent if it is at most this
+    late, and dropped otherwise (a hydration nudge hours late makes no sense)."""
+
+
 class Flow(_Strict):
     id: Ident
     start: str
     steps: tuple[Step, ...] = Field(min_length=1)
     outcomes: tuple[Outcome, ...] = Field(min_length=1)
     assessment: Assessment | None = None
+    follow_up: FollowUp | None = None
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Flow:
