@@ -25,8 +25,21 @@ class SessionStore(Protocol):
         Returns False, storing nothing, when another writer got there first.
         """
 
-    async def put_value(self, user: UserRef, name: str, value: str) -> None:
+    async def put_value(
+        self, user: UserRef, name: str, value: str, *, ttl_seconds: int | None = None
+    ) -> None:
         """Keep a small per-user value (indexed: erased with the user; expires like a session)."""
+
+    async def replace_value(
+        self,
+        user: UserRef,
+        name: str,
+        value: str,
+        *,
+        expected: str | None,
+        ttl_seconds: int | None = None,
+    ) -> bool:
+        """Compare-and-set a per-user value (``expected`` None: only if absent)."""
 
     async def get_value(self, user: UserRef, name: str) -> str | None: ...
 

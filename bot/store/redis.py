@@ -40,6 +40,7 @@ return 1
 """
 
 _PUT = """
+if ARGV[3] == '1' and (redis.call('GET', KEYS[1]) or '') ~= ARGV[4] then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 redis.call('SADD', KEYS[2], KEYS[1])
 if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
@@ -116,10 +117,33 @@ class RedisSessionStore:
             await self.client.script_load(script.script)
             return await self.batcher.execute("EVALSHA", script.sha, numkeys, *keys_then_args)
 
-    async def put_value(self, user: UserRef, name: str, value: str) -> None:
+    async def put_value(
+        self, user: UserRef, name: str, value: str, *, ttl_seconds: int | None = None
+    ) -> None:
         """Keep a small per-user value, indexed so /forget erases it, expiring like a session."""
+        await self._put_value(user, name, value, ttl_seconds, None)
+
+    async def replace_value(
+        self,
+        user: UserRef,
+        name: str,
+        value: str,
+        *,
+        expected: str | None,
+        ttl_seconds: int | None = None,
+    ) -> bool:
+        """Compare-and-set a per-user value: store it only if it is still ``expected``
+        (None: only if there is none)."""
+        return await self._put_value(user, name, value, ttl_seconds, expected or "")
+
+    async def _put_value(
+        self, user: UserRef, name: str, value: str, ttl: int | None, expected: str | None
+    ) -> bool:
         keys = (self.keys.value(user, name), self.keys.index(user))
-        await self._call(lambda: self._script(self._put, *keys, value, self.ttl_ms))
+        ttl_ms = ttl * 1000 if ttl is not None else self.ttl_ms
+        compare = ("1", expected) if expected is not None else ("0", "")
+        done = await self._call(lambda: self._script(self._put, *keys, value, ttl_ms, *compare))
+        return bool(done)
 
     async def get_value(self, user: UserRef, name: str) -> str | None:
         raw = await self._call(lambda: self.batcher.execute("GET", self.keys.value(user, name)))
@@ -142,15 +166,15 @@ class RedisSessionStore:
 
     async def keys_of(self, user: UserRef) -> list[str]:
         async def existing() -> list[str]:
-            members = await self.client.smembers(self.keys.index(user))
+            members = await self.batcher.execute("SMEMBERS", self.keys.index(user))
             names = sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
-            return [name for name in names if await self.client.exists(name)]
+            return [name for name in names if await self.batcher.execute("EXISTS", name)]
 
         return await self._call(existing)
 
     async def ping(self) -> bool:
         try:
-            return bool(await self.client.ping())
+            return bool(await self.batcher.execute("PING"))
         except (RedisError, OSError):
             return False
 

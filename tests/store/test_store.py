@@ -107,3 +107,13 @@ async def test_an_event_is_handled_the_first_time_only(store: RedisSessionStore)
     assert await store.first_time("tg-update", "17", ttl_seconds=60)
     assert not await store.first_time("tg-update", "17", ttl_seconds=60)
     assert await store.first_time("tg-update", "18", ttl_seconds=60)
+
+
+async def test_a_user_value_is_replaced_only_if_unchanged(store: RedisSessionStore) -> None:
+    assert await store.replace_value(ALICE, "reminders", "a", expected=None)
+    assert not await store.replace_value(ALICE, "reminders", "b", expected=None)
+    assert not await store.replace_value(ALICE, "reminders", "b", expected="stale")
+    assert await store.replace_value(ALICE, "reminders", "b", expected="a", ttl_seconds=90 * 86400)
+    assert await store.get_value(ALICE, "reminders") == "b"
+    assert await store.client.ttl(store.keys.value(ALICE, "reminders")) > 80 * 86400
+    assert await store.client.ttl(store.keys.index(ALICE)) > 80 * 86400
