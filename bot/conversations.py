@@ -23,6 +23,8 @@ from bot.store.keys import UserRef
 log = logging.getLogger(__name__)
 
 EffectHandler = Callable[[UserRef, Sequence[Effect]], Awaitable[None]]
+TurnObserver = Callable[[str, Event, Turn, float], None]
+"""Told of every handled turn (channel, event, turn, seconds): metrics, never user data."""
 
 
 class ConflictError(Exception):
@@ -43,6 +45,7 @@ class Conversations:
         flow_id: str = "kneecheck",
         clock: Callable[[], float] = time.time,
         on_effects: EffectHandler = _no_effects,
+        observer: TurnObserver | None = None,
         max_attempts: int = 8,
     ) -> None:
         self.catalog = catalog
@@ -51,6 +54,7 @@ class Conversations:
         self.clock = clock
         self.on_effects = on_effects
         self.max_attempts = max_attempts
+        self.observer = observer
         self._salt = salt
 
     async def handle(self, user: UserRef, event: Event) -> Turn:
@@ -70,7 +74,10 @@ class Conversations:
                 break
         else:
             raise ConflictError(f"gave up after {self.max_attempts} attempts")
-        self._log(user, event, turn, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        if self.observer is not None:
+            self.observer(user.channel, event, turn, seconds)
+        self._log(user, event, turn, seconds)
         return turn
 
     async def current(self, user: UserRef) -> Session | None:

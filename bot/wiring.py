@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.catalog.catalog import Catalog
 from bot.catalog.loader import load_catalog
 from bot.conversations import Conversations
+from bot.metrics import observe_turn
 from bot.settings import Settings
 from bot.store.redis import RedisSessionStore
 
@@ -43,5 +44,5 @@ def build_app(settings: Settings | None = None) -> App:
     settings = settings or Settings()
     catalog = load_catalog(settings.flows_dir, settings.content_dir, settings.default_locale)
     store, embedded = build_store(settings)
-    conversations = Conversations(catalog, store, salt=settings.salt)
+    conversations = Conversations(catalog, store, salt=settings.salt, observer=observe_turn)
     return App(settings, catalog, store, conversations, embedded)

@@ -1,0 +1,75 @@
+"""Prometheus metrics: what operators need to see, and nothing about any user.
+
+Labels are channel names, flow step ids, triage tiers and outcome ids: all
+come from our code or flow data. No label ever holds a user id or an answer.
+Step funnels (``kneecheck_steps_reached_total``) give drop-off by step.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram
+
+from bot.engine import Event, Start, Turn
+from bot.engine.replies import Finished, Stopped
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+"""Our own registry, so tests and several apps in one process never collide."""
+
+TURNS = Counter("kneecheck_turns", "Conversation turns", ["channel", "step"], registry=REGISTRY)
+STARTED = Counter("kneecheck_conversations_started", "Checks begun", ["channel"], registry=REGISTRY)
+COMPLETED = Counter(
+    "kneecheck_conversations_completed",
+    "Checks that reached an outcome",
+    ["channel", "outcome"],
+    registry=REGISTRY,
+)
+STOPPED = Counter(
+    "kneecheck_conversations_stopped", "Checks stopped by the user", ["channel"], registry=REGISTRY
+)
+STEPS = Counter(
+    "kneecheck_steps_reached",
+    "Questions entered, by step (the drop-off funnel)",
+    ["step"],
+    registry=REGISTRY,
+)
+TIERS = Counter("kneecheck_triage", "Assessments by triage tier", ["tier"], registry=REGISTRY)
+ERRORS = Counter("kneecheck_errors", "Errors by place", ["where"], registry=REGISTRY)
+TURN_SECONDS = Histogram(
+    "kneecheck_turn_seconds",
+    "Time to handle one turn (load, engine, save)",
+    ["channel"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+    registry=REGISTRY,
+)
+SLACK_ACK_SECONDS = Histogram(
+    "kneecheck_slack_ack_seconds",
+    "Time from a Slack request to its acknowledgement",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3),
+    registry=REGISTRY,
+)
+
+
+def observe_turn(channel: str, event: Event, turn: Turn, seconds: float) -> None:
+    """Count one handled turn (called by the shell after the save)."""
+    step = turn.session.step if turn.session is not None and turn.session.step else "-"
+    TURNS.labels(channel, step).inc()
+    TURN_SECONDS.labels(channel).observe(seconds)
+    if not turn.changed:
+        return
+    if isinstance(event, Start) and any(r.kind == "question" for r in turn.replies):
+        STARTED.labels(channel).inc()
+    for reply in turn.replies:
+        if (
+            reply.kind == "question"
+            and reply.step
+            and turn.session
+            and reply.version == turn.session.version
+        ):
+            STEPS.labels(reply.step).inc()
+    for effect in turn.effects:
+        if isinstance(effect, Finished):
+            COMPLETED.labels(channel, effect.outcome).inc()
+            if effect.tier:
+                TIERS.labels(effect.tier).inc()
+        elif isinstance(effect, Stopped):
+            STOPPED.labels(channel).inc()
