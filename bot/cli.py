@@ -21,6 +21,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "telegram", help="run the Telegram bot with long polling (needs TELEGRAM_BOT_TOKEN)"
     )
+    slack = sub.add_parser(
+        "slack", help="run the Slack app: HTTP at /slack/events on PORT, or --socket"
+    )
+    slack.add_argument(
+        "--socket", action="store_true", help="Socket Mode (needs SLACK_APP_TOKEN), no public URL"
+    )
     chat = sub.add_parser("chat", help="talk to kneecheck in the terminal (reads a pipe too)")
     chat.add_argument("--user", default="local", help="who you are in the store (default: local)")
     chat.add_argument("--locale", default=None, help="language, e.g. en (default: settings)")
@@ -71,6 +77,32 @@ async def _telegram(settings: Settings) -> None:
         await app.store.close()
 
 
+async def _slack(settings: Settings, *, socket: bool) -> None:
+    from bot.channels.slack.runner import run_http, run_socket
+    from bot.wiring import build_app
+
+    app = build_app(settings)
+    if app.embedded:
+        logging.getLogger("kneecheck").warning(
+            "no REDIS_URL: conversations live in an embedded in-process Redis, gone on exit"
+        )
+    try:
+        await (run_socket(app) if socket else run_http(app))
+    finally:
+        await app.store.close()
+
+
+def _slack_problem(settings: Settings, *, socket: bool) -> str | None:
+    """What is missing to run Slack in that mode, in the words of the environment."""
+    if settings.slack_bot_token is None:
+        return "set SLACK_BOT_TOKEN first"
+    if socket and settings.slack_app_token is None:
+        return "Socket Mode needs SLACK_APP_TOKEN (an xapp- app-level token)"
+    if not socket and settings.slack_signing_secret is None:
+        return "set SLACK_SIGNING_SECRET first (or use --socket with SLACK_APP_TOKEN)"
+    return None
+
+
 def _logging(settings: Settings) -> None:
     logging.basicConfig(
         level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
@@ -96,10 +128,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         asyncio.run(_telegram(settings))
         return 0
-    if args.command == "run" and settings.slack_bot_token:
-        logging.getLogger("kneecheck").warning(
-            "Slack is configured, but this release has no Slack channel yet; starting the chat"
-        )
+    if args.command == "slack" or (args.command == "run" and settings.slack_bot_token):
+        # `run` uses Socket Mode when an app-level token is set: no public URL needed.
+        socket = args.socket if args.command == "slack" else settings.slack_app_token is not None
+        problem = _slack_problem(settings, socket=socket)
+        if problem is not None:
+            print(f"kneecheck {args.command}: {problem}", file=sys.stderr)
+            return 2
+        asyncio.run(_slack(settings, socket=socket))
+        return 0
     if args.command == "run":
         asyncio.run(_chat(settings, "local", None))
         return 0

@@ -80,6 +80,11 @@ class Conversations:
         self._log(user, event, turn, seconds)
         return turn
 
+    async def preview(self, user: UserRef, event: Event) -> Turn:
+        """What ``event`` would do now, without saving anything (Slack checks a tick with it)."""
+        session = await self.store.load(user, self.flow_id)
+        return advance(self.catalog, session, event, now=int(self.clock()), flow_id=self.flow_id)
+
     async def current(self, user: UserRef) -> Session | None:
         return await self.store.load(user, self.flow_id)
 

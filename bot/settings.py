@@ -37,6 +37,15 @@ class Settings(BaseSettings):
     telegram_webhook_secret: SecretStr | None = None
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = Field(
+        default=None, description="App-level token (xapp-...) for Socket Mode"
+    )
+    slack_api_url: str = Field(
+        default="https://slack.com/api/",
+        description="Slack Web API base URL; the app's AsyncWebClient is built with it",
+    )
+    port: int = Field(default=3000, ge=0, le=65535, description="HTTP port for Slack events")
+    host: str = Field(default="0.0.0.0", description="Interface the HTTP server binds")
     log_salt: SecretStr | None = Field(
         default=None, description="Salt for the user pseudonyms in logs"
     )
@@ -53,6 +62,12 @@ class Settings(BaseSettings):
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("REDIS_URL must start with redis://, rediss:// or unix://")
         return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _slack_api_url_slash(cls, value: str) -> str:
+        # slack_sdk joins method names onto the base URL: without the slash "api" is dropped.
+        return value if value.endswith("/") else value + "/"
 
     @cached_property
     def salt(self) -> bytes:

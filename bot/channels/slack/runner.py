@@ -1,0 +1,134 @@
+"""Running the Slack channel: HTTP at /slack/events, or Socket Mode for development.
+
+HTTP mode serves one aiohttp route for slash commands, interactivity and events alike.
+:func:`request_handler` is that route's handler on its own, for the shared web service to
+mount next to its other routes. Socket Mode (``kneecheck slack --socket``) needs no public
+URL: it dials out to Slack over a WebSocket with the app-level token.
+
+On SIGTERM/SIGINT both stop taking new requests, then give the turns in hand a grace period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.app.async_app import AsyncApp
+
+from bot.channels.slack.app import KneecheckSlackApp, SlackRequest, build_slack_app
+from bot.wiring import App
+
+log = logging.getLogger(__name__)
+
+PATH = "/slack/events"
+SHUTDOWN_GRACE_SECONDS = 8.0
+"""SIGTERM must end the process within 10 s; in-flight turns get this long to finish."""
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def request_handler(bolt: AsyncApp) -> Handler:
+    """The aiohttp handler for Slack's POSTs: signature check, ack, and the work started."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        headers: Any = request.headers  # bolt reads any mapping of header names to values
+        bolt_request = SlackRequest(
+            body=await request.text(), query=request.query_string, headers=headers
+        )
+        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+
+    return handle
+
+
+def web_app(bolt: AsyncApp, path: str = PATH) -> web.Application:
+    """An aiohttp application with the Slack route only (``kneecheck slack``, tests)."""
+    application = web.Application()
+    application.router.add_post(path, request_handler(bolt))
+    return application
+
+
+class _Stopper:
+    """SIGTERM/SIGINT set ``stop``; handlers are removed again on exit."""
+
+    def __init__(self, stop: asyncio.Event, enabled: bool) -> None:
+        self.stop = stop
+        self.signals = (signal.SIGTERM, signal.SIGINT) if enabled else ()
+
+    def __enter__(self) -> asyncio.Event:
+        loop = asyncio.get_running_loop()
+        for sig in self.signals:
+            loop.add_signal_handler(sig, self.stop.set)
+        return self.stop
+
+    def __exit__(self, *exc: object) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in self.signals:
+            loop.remove_signal_handler(sig)
+
+
+async def _finish(bolt: KneecheckSlackApp) -> None:
+    if not await bolt.drain(SHUTDOWN_GRACE_SECONDS):
+        log.warning("slack: stopped with turns still running")
+
+
+async def run_http(
+    app: App,
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    stop: asyncio.Event | None = None,
+    started: Callable[[int], None] | None = None,
+    handle_signals: bool = True,
+) -> None:
+    """Serve ``/slack/events`` until SIGTERM/SIGINT (or ``stop``); ``started`` gets the port."""
+    bolt = build_slack_app(app)
+    runner = web.AppRunner(web_app(bolt), access_log=None, shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
+    await runner.setup()
+    with _Stopper(stop or asyncio.Event(), handle_signals) as stopping:
+        try:
+            site = web.TCPSite(
+                runner,
+                host if host is not None else app.settings.host,
+                port if port is not None else app.settings.port,
+            )
+            await site.start()
+            bound = int(runner.addresses[0][1])
+            log.info("slack: serving %s on port %d", PATH, bound)
+            if started is not None:
+                started(bound)
+            await stopping.wait()
+            log.info("slack: stopping")
+        finally:
+            await runner.cleanup()  # stop accepting; in-flight requests get the grace period
+            await _finish(bolt)
+
+
+def socket_handler(app: App) -> tuple[KneecheckSlackApp, AsyncSocketModeHandler]:
+    """The bolt app and an aiohttp-based Socket Mode handler for it (not yet connected)."""
+    token = app.settings.slack_app_token
+    if token is None:
+        raise RuntimeError("SLACK_APP_TOKEN is not set (Socket Mode needs an xapp- token)")
+    bolt = build_slack_app(app, socket_mode=True)
+    return bolt, AsyncSocketModeHandler(bolt, token.get_secret_value())
+
+
+async def run_socket(
+    app: App, *, stop: asyncio.Event | None = None, handle_signals: bool = True
+) -> None:
+    """Socket Mode until SIGTERM/SIGINT (or ``stop``)."""
+    bolt, handler = socket_handler(app)
+    with _Stopper(stop or asyncio.Event(), handle_signals) as stopping:
+        try:
+            await handler.connect_async()  # type: ignore[no-untyped-call]  # untyped in bolt
+            log.info("slack: connected in Socket Mode")
+            await stopping.wait()
+            log.info("slack: stopping")
+        finally:
+            await handler.close_async()  # type: ignore[no-untyped-call]
+            await _finish(bolt)
