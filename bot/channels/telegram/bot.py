@@ -23,6 +23,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
+from telegram.request import BaseRequest
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -350,8 +351,12 @@ def build_application(
     base_url: str | None = None,
     polling: bool = True,
     concurrent_updates: int | BaseUpdateProcessor = 16,
+    request: BaseRequest | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """The PTB Application: rate limiter on, no PTB persistence or job queue, our handlers."""
+    """The PTB Application: rate limiter on, no PTB persistence or job queue, our handlers.
+
+    ``request`` replaces PTB's HTTP layer (the benchmark answers Bot API calls at that seam).
+    """
     builder = (
         ApplicationBuilder()
         .token(token)
@@ -363,6 +368,8 @@ def build_application(
         builder = builder.base_url(base_url)
     if not polling:
         builder = builder.updater(None)
+    if request is not None:
+        builder = builder.request(request)
     app = builder.build()
     channel.register(app)
     return app

@@ -10,6 +10,7 @@ import signal
 
 from telegram import Update
 from telegram.ext import Application, BaseUpdateProcessor
+from telegram.request import BaseRequest
 
 from bot.channels.telegram.bot import TelegramChannel, build_application
 from bot.wiring import App
@@ -22,7 +23,11 @@ SHUTDOWN_GRACE_SECONDS = 8.0
 
 
 def telegram_app(
-    app: App, *, polling: bool, updates: int | BaseUpdateProcessor = 16
+    app: App,
+    *,
+    polling: bool,
+    updates: int | BaseUpdateProcessor = 16,
+    request: BaseRequest | None = None,
 ) -> Application:  # type: ignore[type-arg]
     token = app.settings.telegram_bot_token
     if token is None:
@@ -34,6 +39,7 @@ def telegram_app(
         base_url=app.settings.telegram_api_base_url,
         polling=polling,
         concurrent_updates=updates,
+        request=request,
     )
 
 
