@@ -33,7 +33,7 @@ def test_buttons_carry_step_option_and_version_within_64_bytes() -> None:
         )
     )
     assert markup is not None
-    rows = [[(b.text, b.callback_data) for b in row] for row in markup.inline_keyboard]
+    rows = [[(b["text"], b["callback_data"]) for b in row] for row in markup["inline_keyboard"]]
     assert rows == [
         [("\u2705 Sitting", "t|triggers|sitting|12")],
         [("\u2b1c Exercise", "t|triggers|exercise|12")],

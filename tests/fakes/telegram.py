@@ -54,6 +54,26 @@ _CONFLICT = "Conflict: terminated by other getUpdates request; make sure that on
 _OPT_IN_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
 
+CANONICAL = {
+    name.lower(): name
+    for name in (
+        "getMe",
+        "getUpdates",
+        "sendMessage",
+        "editMessageText",
+        "editMessageReplyMarkup",
+        "deleteMessage",
+        "sendPhoto",
+        "answerCallbackQuery",
+        "setMyCommands",
+        "getMyCommands",
+        "deleteWebhook",
+        "setWebhook",
+        "getWebhookInfo",
+    )
+}
+
+
 class ApiError(Exception):
     """A Telegram error response; raised by method handlers, rendered by the dispatcher."""
 
@@ -433,7 +453,8 @@ class FakeTelegram:
         )
 
     async def _dispatch(self, request: web.Request) -> web.Response:
-        method = request.match_info["method"]
+        # Bot API method names are case-insensitive; record them in their documented spelling.
+        method = CANONICAL.get(request.match_info["method"].lower(), request.match_info["method"])
         params: JSON = {k: _decode(k, v) for k, v in request.query.items()}
         if request.content_type == "application/json":
             params |= await request.json()

@@ -1,45 +1,39 @@
-"""Telegram updates in, engine events through the shell, messages and edits out.
+"""Telegram updates in, engine events through the shell, Bot API requests out.
 
-python-telegram-bot is the transport only: the conversation state lives in our
-Redis sessions (not PTB's persistence) so any number of processes can serve a
-user and a restart loses nothing. The only Telegram-specific state kept is the
-id of the last question message (to rewrite it once answered by typing) and a
-blocked-user marker, both per-user values that /forget erases.
+python-telegram-bot is the transport: its request stack, rate limiter, polling
+and error types. The conversation state lives in our Redis sessions (not PTB's
+persistence), so any number of processes can serve a user and a restart loses
+nothing. The hot path reads the update JSON (``updates.parse``) and sends with
+``Bot.do_api_request``, skipping PTB's object model, which costs more than the
+turn itself. The only Telegram-specific state kept is the id of the last
+question message (to rewrite it once answered by typing) and a blocked-user
+marker, both per-user values that /forget erases.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Awaitable
 from dataclasses import dataclass
+from typing import Any
 
-from telegram import (
-    BotCommand,
-    CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Message,
-    Update,
-)
+from telegram import Bot, BotCommand, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
-    ApplicationHandlerStop,
     BaseUpdateProcessor,
-    CallbackQueryHandler,
-    CommandHandler,
     ContextTypes,
-    MessageHandler,
     TypeHandler,
-    filters,
 )
 from telegram.request import BaseRequest
 
 from bot.catalog.content import Content
-from bot.channels.telegram.render import answered_html, keyboard, messages, plain
+from bot.channels.telegram.render import Keyboard, answered_html, keyboard, messages, plain
+from bot.channels.telegram.updates import Incoming, parse
 from bot.conversations import Conversations
 from bot.engine import Back, Event, Reply, Restart, Start, Stop, Text, Turn
 from bot.engine.buttons import decode
@@ -59,8 +53,8 @@ EVENT_COMMANDS: dict[str, type[Back] | type[Restart] | type[Stop]] = {
     "restart": Restart,
     "stop": Stop,
 }
-
-Context = ContextTypes.DEFAULT_TYPE
+CHANNEL_KEY = "kneecheck.channel"
+"""Where the Application keeps its channel (``bot_data``), for the webhook handler."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +77,8 @@ class Pointer:
         return cls(int(chat), int(message), str(step), int(version))
 
 
-def user_of(update: Update) -> UserRef | None:
-    user = update.effective_user
-    return UserRef("tg", str(user.id)) if user is not None and not user.is_bot else None
-
-
 class TelegramChannel:
-    """Handlers for one Application; holds no conversation logic."""
+    """Turns one update into one turn and its Bot API calls; holds no conversation logic."""
 
     def __init__(self, conversations: Conversations, store: SessionStore, *, salt: bytes) -> None:
         self.conversations = conversations
@@ -97,14 +86,11 @@ class TelegramChannel:
         self.store = store
         self.salt = salt
 
-    # -- wiring -----------------------------------------------------------------
+    # -- wiring -------------------------------------------------------------------------
 
-    def register(self, app: Application) -> None:  # type: ignore[type-arg]  # PTB's generic defaults
-        app.add_handler(TypeHandler(Update, self.once_only), group=-1)
-        for name in COMMANDS:
-            app.add_handler(CommandHandler(name, self.on_command))
-        app.add_handler(CallbackQueryHandler(self.on_button))
-        app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, self.on_text))
+    def register(self, app: Application) -> None:  # type: ignore[type-arg]  # PTB generics
+        app.bot_data[CHANNEL_KEY] = self
+        app.add_handler(TypeHandler(Update, self.on_polled_update))
         app.add_error_handler(self.on_error)
 
     async def set_commands(self, app: Application) -> None:  # type: ignore[type-arg]
@@ -116,232 +102,217 @@ class TelegramChannel:
             language = None if locale == self.catalog.default_locale else locale
             await app.bot.set_my_commands(commands, language_code=language)
 
-    # -- incoming -----------------------------------------------------------------
+    async def on_polled_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.handle(update.to_dict(), context.bot)
 
-    async def once_only(self, update: Update, context: Context) -> None:
-        """Process an update once across processes, even if Telegram delivers it twice."""
-        try:
-            first = await self.store.first_time(
-                "tg-update", str(update.update_id), ttl_seconds=UPDATE_MARKER_TTL
-            )
-        except StoreUnavailable:
-            return  # let the handlers answer "temporarily unavailable"
-        if not first:
-            log.info("duplicate update ignored", extra={"update_id": update.update_id})
-            raise ApplicationHandlerStop
-
-    async def on_command(self, update: Update, context: Context) -> None:
-        user, message = user_of(update), update.effective_message
-        if user is None or message is None or not message.text:
-            return
-        name = message.text.split()[0].lstrip("/").split("@")[0].lower()
-        content = self.content_for(update)
-        try:
-            if name in ("start", "kneecheck"):
-                await self.store.delete_value(user, BLOCKED)
-                await self.run(update, context, user, Start(self.language(update)))
-            elif name in EVENT_COMMANDS:
-                await self.run(update, context, user, EVENT_COMMANDS[name]())
-            elif name == "help":
-                await self.send_text(context, user, message.chat_id, content.ui["help"])
-            elif name == "mydata":
-                reply = await self.conversations.stored_data(user, self.language(update))
-                await self.send(context, user, message.chat_id, reply)
-            elif name == "forget":
-                await self.ask_forget(context, user, message.chat_id, content)
-        except StoreUnavailable:
-            await self.send_text(context, user, message.chat_id, content.ui["unavailable"])
-
-    async def on_text(self, update: Update, context: Context) -> None:
-        user, message = user_of(update), update.effective_message
-        if user is None or message is None or message.text is None:
-            return
-        try:
-            await self.run(update, context, user, Text(message.text))
-        except StoreUnavailable:
-            await self.send_text(
-                context, user, message.chat_id, self.content_for(update).ui["unavailable"]
-            )
-
-    async def on_button(self, update: Update, context: Context) -> None:
-        query, user = update.callback_query, user_of(update)
-        if query is None or user is None:
-            return
-        content = self.content_for(update)
-        data = query.data or ""
-        try:
-            if data in (FORGET_YES, FORGET_NO):
-                await self.answer_forget(query, context, user, content, erase=data == FORGET_YES)
-                return
-            event = decode(data)
-            if event is None:
-                await query.answer(content.ui["unknown_option"])
-                return
-            await self.run(update, context, user, event, query=query)
-        except StoreUnavailable:
-            await query.answer(content.ui["unavailable"], show_alert=True)
-
-    async def on_error(self, update: object, context: Context) -> None:
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Never the update itself: it holds what the user typed.
         log.error("error while handling an update", exc_info=context.error)
 
-    # -- the turn -------------------------------------------------------------------
+    # -- one update ---------------------------------------------------------------------
 
-    async def run(
-        self,
-        update: Update,
-        context: Context,
-        user: UserRef,
-        event: Event,
-        *,
-        query: CallbackQuery | None = None,
-    ) -> None:
-        turn = await self.conversations.handle(user, event)
-        chat = update.effective_chat
-        if chat is None:
+    async def handle(self, update: dict[str, Any], bot: Bot) -> None:
+        """Handle one update (from the webhook or from polling), once across processes."""
+        incoming = parse(update)
+        if incoming is None:
             return
-        if query is not None:
+        out = Outbox(bot, self, UserRef("tg", str(incoming.user_id)), incoming)
+        content = self.catalog.content(incoming.language)
+        try:
+            first = await self.store.first_time(
+                "tg-update", str(incoming.update_id), ttl_seconds=UPDATE_MARKER_TTL
+            )
+            if not first:
+                log.info("duplicate update ignored", extra={"update_id": incoming.update_id})
+                return
+            await self.dispatch(incoming, out, content)
+        except StoreUnavailable:
+            if incoming.kind == "button":
+                await out.answer(content.ui["unavailable"], alert=True)
+            else:
+                await out.send_text(content.ui["unavailable"])
+
+    async def dispatch(self, incoming: Incoming, out: Outbox, content: Content) -> None:
+        match incoming.kind:
+            case "command":
+                await self.command(incoming, out, content)
+            case "text":
+                await self.turn(out, Text(incoming.text))
+            case "button":
+                await self.button(incoming, out, content)
+
+    async def command(self, incoming: Incoming, out: Outbox, content: Content) -> None:
+        name = incoming.text
+        if name in ("start", "kneecheck"):
+            await self.store.delete_value(out.user, BLOCKED)
+            await self.turn(out, Start(incoming.language))
+        elif name in EVENT_COMMANDS:
+            await self.turn(out, EVENT_COMMANDS[name]())
+        elif name == "mydata":
+            await out.send(await self.conversations.stored_data(out.user, incoming.language))
+        elif name == "forget":
+            buttons: Keyboard = {
+                "inline_keyboard": [
+                    [
+                        {"text": content.ui["forget_yes"], "callback_data": FORGET_YES},
+                        {"text": content.ui["forget_no"], "callback_data": FORGET_NO},
+                    ]
+                ]
+            }
+            await out.send_text(content.ui["forget_confirm"], buttons)
+        else:
+            await out.send_text(content.ui["help"])
+
+    async def button(self, incoming: Incoming, out: Outbox, content: Content) -> None:
+        if incoming.data in (FORGET_YES, FORGET_NO):
+            erase = incoming.data == FORGET_YES
+            if erase:
+                await self.conversations.forget(out.user)
+            await out.answer()
+            await out.edit(
+                incoming.message_id, content.ui["forgotten" if erase else "forget_cancelled"]
+            )
+            return
+        event = decode(incoming.data)
+        if event is None:
+            await out.answer(content.ui["unknown_option"])
+            return
+        await self.turn(out, event, pressed=event)
+
+    async def turn(self, out: Outbox, event: Event, *, pressed: Event | None = None) -> None:
+        turn = await self.conversations.handle(out.user, event)
+        if pressed is not None:
             notices = [r for r in turn.replies if r.kind == "notice"]
             if len(notices) == len(turn.replies):
-                await query.answer(" ".join(plain(r) for r in notices)[:200])
+                await out.answer(" ".join(plain(r) for r in notices)[:200])
                 return
-            await query.answer()
-        await self.show(context, user, chat.id, turn, query)
+            await out.answer()
+        await self.show(out, turn, pressed)
 
-    async def show(
-        self, context: Context, user: UserRef, chat: int, turn: Turn, query: CallbackQuery | None
-    ) -> None:
-        pressed = (
-            query.message if query is not None and isinstance(query.message, Message) else None
-        )
-        pressed_step = decode(query.data or "") if query is not None else None
+    async def show(self, out: Outbox, turn: Turn, pressed: Event | None) -> None:
         for reply in turn.replies:
             if reply.kind == "answered":
-                await self.rewrite_answered(context, user, chat, reply, pressed)
+                await self.rewrite_answered(out, reply)
             elif (
-                reply.kind == "question"
-                and pressed is not None
-                and _same_question(pressed_step, reply)
+                reply.kind == "question" and pressed is not None and _same_question(pressed, reply)
             ):
-                await self.edit_keyboard(context, chat, pressed.message_id, reply)
+                await out.edit_keyboard(out.incoming.message_id, keyboard(reply))
             else:
-                sent = await self.send(context, user, chat, reply)
+                sent = await out.send(reply)
                 if reply.kind == "question" and sent is not None and reply.step:
-                    pointer = Pointer(chat, sent.message_id, reply.step, reply.version)
-                    await self.store.put_value(user, LAST_QUESTION, pointer.dump())
+                    pointer = Pointer(out.incoming.chat_id, sent, reply.step, reply.version)
+                    await self.store.put_value(out.user, LAST_QUESTION, pointer.dump())
 
-    async def rewrite_answered(
-        self, context: Context, user: UserRef, chat: int, reply: Reply, pressed: Message | None
-    ) -> None:
+    async def rewrite_answered(self, out: Outbox, reply: Reply) -> None:
         """Turn the question message into question + chosen answer, without buttons."""
-        message_id: int | None = pressed.message_id if pressed is not None else None
+        message_id = out.incoming.message_id if out.incoming.kind == "button" else None
         if message_id is None:
-            pointer = Pointer.load(await self.store.get_value(user, LAST_QUESTION))
+            pointer = Pointer.load(await self.store.get_value(out.user, LAST_QUESTION))
             if pointer is None or (pointer.step, pointer.version) != (reply.step, reply.version):
                 return
             message_id = pointer.message
-        await self.safely(
-            context.bot.edit_message_text(
-                answered_html(reply), chat_id=chat, message_id=message_id, parse_mode=ParseMode.HTML
-            ),
-            user,
-        )
+        await out.edit(message_id, answered_html(reply), html=True)
 
-    async def edit_keyboard(
-        self, context: Context, chat: int, message_id: int, reply: Reply
+    async def blocked(self, user: UserRef) -> None:
+        log.info("user blocked the bot", extra={"user": user.hashed(self.salt)})
+        await self.store.put_value(user, BLOCKED, "1")
+
+
+class Outbox:
+    """The Bot API calls of one update, through PTB's request stack and rate limiter."""
+
+    def __init__(
+        self, bot: Bot, channel: TelegramChannel, user: UserRef, incoming: Incoming
     ) -> None:
+        self.bot = bot
+        self.channel = channel
+        self.user = user
+        self.incoming = incoming
+        self.answered = False
+
+    async def call(self, method: str, **params: Any) -> Any:
+        """One Bot API call; a user who blocked the bot is marked so nothing more is sent.
+
+        Sent by ``do_api_request`` under its lower-case name (Bot API method names are
+        case-insensitive), which keeps PTB's request stack and rate limiter but skips
+        building a ``Message`` from every response; PTB asks to use its typed methods
+        for names it knows, and does not know the lower-case spelling.
+        """
         try:
-            await context.bot.edit_message_reply_markup(
-                chat_id=chat, message_id=message_id, reply_markup=keyboard(reply)
-            )
-        except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
-
-    # -- outgoing ---------------------------------------------------------------------
-
-    async def send(
-        self, context: Context, user: UserRef, chat: int, reply: Reply
-    ) -> Message | None:
-        last: Message | None = None
-        for part in messages(reply):
-            sent = await self.safely(
-                context.bot.send_message(
-                    chat, part.text, parse_mode=ParseMode.HTML, reply_markup=part.keyboard
-                ),
-                user,
-            )
-            last = sent if isinstance(sent, Message) else last
-        return last
-
-    async def send_text(self, context: Context, user: UserRef, chat: int, text: str) -> None:
-        await self.send(context, user, chat, _info(text))
-
-    async def safely(self, call: object, user: UserRef) -> object:
-        """Await a Bot API call; a user who blocked the bot is marked so nothing more is sent."""
-        try:
-            return await call  # type: ignore[misc]  # PTB coroutine of any result type
+            return await self.bot.do_api_request(method.lower(), api_kwargs=params)
         except Forbidden:
-            log.info("user blocked the bot", extra={"user": user.hashed(self.salt)})
-            await self.store.put_value(user, BLOCKED, "1")
+            await self.channel.blocked(self.user)
             return None
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
                 return None
             raise
 
-    async def ask_forget(
-        self, context: Context, user: UserRef, chat: int, content: Content
-    ) -> None:
-        buttons = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(content.ui["forget_yes"], callback_data=FORGET_YES),
-                    InlineKeyboardButton(content.ui["forget_no"], callback_data=FORGET_NO),
-                ]
-            ]
-        )
-        await self.safely(
-            context.bot.send_message(chat, content.ui["forget_confirm"], reply_markup=buttons), user
-        )
+    async def send(self, reply: Reply) -> int | None:
+        """Send ``reply`` (split if long); the id of its last message."""
+        last: int | None = None
+        for part in messages(reply):
+            params: dict[str, Any] = {"chat_id": self.incoming.chat_id, "text": part.text}
+            params["parse_mode"] = ParseMode.HTML
+            if part.keyboard is not None:
+                params["reply_markup"] = part.keyboard
+            sent = await self.call("sendMessage", **params)
+            if isinstance(sent, dict) and isinstance(sent.get("message_id"), int):
+                last = sent["message_id"]
+        return last
 
-    async def answer_forget(
-        self,
-        query: CallbackQuery,
-        context: Context,
-        user: UserRef,
-        content: Content,
-        *,
-        erase: bool,
-    ) -> None:
-        await query.answer()
-        if erase:
-            await self.conversations.forget(user)
-        text = content.ui["forgotten" if erase else "forget_cancelled"]
-        if isinstance(query.message, Message):
-            await self.safely(query.message.edit_text(text), user)
+    async def send_text(self, text: str, buttons: Keyboard | None = None) -> None:
+        params: dict[str, Any] = {"chat_id": self.incoming.chat_id, "text": text}
+        if buttons is not None:
+            params["reply_markup"] = buttons
+        await self.call("sendMessage", **params)
 
-    # -- helpers ------------------------------------------------------------------------
+    async def edit(self, message_id: int | None, text: str, *, html: bool = False) -> None:
+        if message_id is None:
+            return
+        params: dict[str, Any] = {
+            "chat_id": self.incoming.chat_id,
+            "message_id": message_id,
+            "text": text,
+        }
+        if html:
+            params["parse_mode"] = ParseMode.HTML
+        await self.call("editMessageText", **params)
 
-    def language(self, update: Update) -> str | None:
-        user = update.effective_user
-        return user.language_code if user is not None else None
+    async def edit_keyboard(self, message_id: int | None, markup: Keyboard | None) -> None:
+        if message_id is None:
+            return
+        params: dict[str, Any] = {"chat_id": self.incoming.chat_id, "message_id": message_id}
+        if markup is not None:
+            params["reply_markup"] = markup
+        await self.call("editMessageReplyMarkup", **params)
 
-    def content_for(self, update: Update) -> Content:
-        return self.catalog.content(self.language(update))
+    async def answer(self, text: str = "", *, alert: bool = False) -> None:
+        """Answer the pressed button once (so it stops spinning), with an optional notice."""
+        if self.incoming.kind != "button" or self.answered:
+            return
+        self.answered = True
+        params: dict[str, Any] = {"callback_query_id": self.incoming.query_id}
+        if text:
+            params["text"] = text
+        if alert:
+            params["show_alert"] = True
+        await _quietly(self.call("answerCallbackQuery", **params))
 
 
-def _same_question(pressed: Event | None, reply: Reply) -> bool:
+async def _quietly(call: Awaitable[Any]) -> None:
+    """A callback answer that comes too late is not worth failing the turn for."""
+    try:
+        await call
+    except BadRequest as exc:
+        log.info("callback answer refused", extra={"error": str(exc)[:80]})
+
+
+def _same_question(pressed: Event, reply: Reply) -> bool:
     """The reply re-asks the very question whose button was pressed (a tick): edit in place."""
     step = getattr(pressed, "step", None)
     version = getattr(pressed, "version", None)
     return (step, version) == (reply.step, reply.version)
-
-
-def _info(text: str) -> Reply:
-    from bot.engine.replies import Section
-
-    return Reply(kind="info", sections=(Section(paragraphs=(text,)),))
 
 
 def build_application(
@@ -353,7 +324,7 @@ def build_application(
     concurrent_updates: int | BaseUpdateProcessor = 16,
     request: BaseRequest | None = None,
 ) -> Application:  # type: ignore[type-arg]
-    """The PTB Application: rate limiter on, no PTB persistence or job queue, our handlers.
+    """The PTB Application: rate limiter on, no PTB persistence or job queue, our handler.
 
     ``request`` replaces PTB's HTTP layer (the benchmark answers Bot API calls at that seam).
     """

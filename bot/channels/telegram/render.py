@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot.engine.buttons import encode_choice
 from bot.engine.replies import Reply, Section
 
@@ -19,10 +17,15 @@ MESSAGE_LIMIT = 4096
 TICKED, UNTICKED = "\u2705 ", "\u2b1c "
 
 
+Button = dict[str, str]
+Keyboard = dict[str, list[list[Button]]]
+"""An ``InlineKeyboardMarkup`` as the Bot API JSON it is sent as (no PTB objects to build)."""
+
+
 @dataclass(frozen=True, slots=True)
 class TelegramMessage:
     text: str
-    keyboard: InlineKeyboardMarkup | None = None
+    keyboard: Keyboard | None = None
 
 
 def section_html(section: Section) -> str:
@@ -35,26 +38,24 @@ def section_html(section: Section) -> str:
     return "\n".join(lines)
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+def keyboard(reply: Reply) -> Keyboard | None:
     """Options one per row (labels are long); Done and Back share the last row."""
     if not reply.choices:
         return None
-    rows: list[list[InlineKeyboardButton]] = []
-    last_row: list[InlineKeyboardButton] = []
+    rows: list[list[Button]] = []
+    last_row: list[Button] = []
     for choice in reply.choices:
         label = choice.label
         if choice.action == "toggle":
             label = (TICKED if choice.selected else UNTICKED) + label
-        button = InlineKeyboardButton(
-            label, callback_data=encode_choice(choice, reply.step, reply.version)
-        )
+        button = {"text": label, "callback_data": encode_choice(choice, reply.step, reply.version)}
         if choice.action in ("submit", "command") and reply.kind == "question":
             last_row.append(button)
         else:
             rows.append([button])
     if last_row:
         rows.append(last_row)
-    return InlineKeyboardMarkup(rows)
+    return {"inline_keyboard": rows}
 
 
 def messages(reply: Reply) -> list[TelegramMessage]:
