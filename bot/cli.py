@@ -27,6 +27,10 @@ def _parser() -> argparse.ArgumentParser:
     slack.add_argument(
         "--socket", action="store_true", help="Socket Mode (needs SLACK_APP_TOKEN), no public URL"
     )
+    sub.add_parser(
+        "serve", help="the web service on PORT: Telegram webhook, Slack events, /healthz, /metrics"
+    )
+    sub.add_parser("set-webhook", help="register TELEGRAM_WEBHOOK_URL with Telegram (once)")
     chat = sub.add_parser("chat", help="talk to kneecheck in the terminal (reads a pipe too)")
     chat.add_argument("--user", default="local", help="who you are in the store (default: local)")
     chat.add_argument("--locale", default=None, help="language, e.g. en (default: settings)")
@@ -112,6 +116,24 @@ def _logging(settings: Settings) -> None:
     logging.getLogger("httpcore").setLevel(logging.WARNING)
 
 
+async def _web(settings: Settings, command: str) -> int:
+    from bot.web import serve, set_webhook
+    from bot.wiring import build_app
+
+    app = build_app(settings)
+    try:
+        if command == "set-webhook":
+            print(await set_webhook(app))
+        else:
+            await serve(app)
+    except RuntimeError as exc:  # a configuration problem, said in one line
+        print(f"kneecheck {command}: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        await app.store.close()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "flows":
@@ -122,6 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_graph(args.flow, args.flows_dir, args.content_dir)
     settings = Settings()
     _logging(settings)
+    if args.command in ("serve", "set-webhook"):
+        return asyncio.run(_web(settings, args.command))
     if args.command == "telegram" or (args.command == "run" and settings.telegram_bot_token):
         if settings.telegram_bot_token is None:
             print("kneecheck telegram: set TELEGRAM_BOT_TOKEN first", file=sys.stderr)

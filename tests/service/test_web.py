@@ -1,0 +1,134 @@
+"""`kneecheck serve`: both channels, health and metrics on one port, with real Redis and fakes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+import pytest
+from pydantic import SecretStr
+
+from bot.settings import Settings
+from bot.web import SECRET_HEADER, serve
+from bot.wiring import build_app
+from tests.fakes.slack import FakeSlack, SlackSigner, slash_command_body
+from tests.fakes.telegram import FakeTelegram
+from tests.redis_server import RedisServer
+
+SLACK_SECRET = "slack-signing-secret"
+WEBHOOK_SECRET = "tg-webhook-secret"
+
+
+@dataclass
+class Service:
+    url: str
+    telegram: FakeTelegram
+    slack: FakeSlack
+    redis: RedisServer
+
+
+def start_update(update_id: int, user_id: int) -> bytes:
+    return json.dumps(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": 1,
+                "chat": {"id": user_id, "type": "private"},
+                "from": {"id": user_id, "is_bot": False, "first_name": "W", "language_code": "en"},
+                "text": "/start",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
+    ).encode()
+
+
+@pytest.fixture
+async def service(tmp_path: Path) -> AsyncIterator[Service]:
+    redis = RedisServer(tmp_path / "redis")
+    redis.start()
+    async with FakeTelegram() as telegram, FakeSlack() as slack:
+        settings = Settings(
+            redis_url=redis.url,
+            telegram_bot_token=SecretStr(telegram.token),
+            telegram_api_base_url=telegram.base_url,
+            telegram_webhook_secret=SecretStr(WEBHOOK_SECRET),
+            slack_bot_token=SecretStr(slack.token),
+            slack_signing_secret=SecretStr(SLACK_SECRET),
+            slack_api_url=slack.base_url,
+        )
+        app = build_app(settings)
+        stop, port = asyncio.Event(), asyncio.get_running_loop().create_future()
+        task = asyncio.create_task(
+            serve(
+                app,
+                host="127.0.0.1",
+                port=0,
+                stop=stop,
+                started=port.set_result,
+                handle_signals=False,
+            )
+        )
+        yield Service(f"http://127.0.0.1:{await port}", telegram, slack, redis)
+        stop.set()
+        await asyncio.wait_for(task, 15)
+        await app.store.close()
+    redis.stop()
+
+
+async def post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(url, data=body, headers=headers) as response,
+    ):
+        return response.status
+
+
+async def get(url: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, await response.text()
+
+
+async def test_the_telegram_webhook_needs_the_secret_and_runs_the_conversation(
+    service: Service,
+) -> None:
+    url = f"{service.url}/telegram/webhook"
+    assert await post(url, start_update(1, 501), {}) == 401
+    assert await post(url, start_update(2, 501), {SECRET_HEADER: "wrong"}) == 401
+    assert not service.telegram.messages(501)
+    assert await post(url, start_update(3, 501), {SECRET_HEADER: WEBHOOK_SECRET}) == 200
+    assert "Question 1 of" in service.telegram.last(501).plain_text
+
+
+async def test_slack_commands_are_served_on_the_same_port(service: Service) -> None:
+    body = slash_command_body(
+        user_id="U77", channel_id="DU77", response_url=service.slack.new_response_url()
+    )
+    status, _ = await SlackSigner(SLACK_SECRET).send(f"{service.url}/slack/events", body)
+    assert status == 200
+    await service.slack.wait_for(lambda: bool(service.slack.messages("DU77")))
+    assert "Question 1 of" in service.slack.messages("DU77")[-1].text
+
+
+async def test_health_follows_redis_and_metrics_count_turns(service: Service) -> None:
+    assert await get(f"{service.url}/healthz") == (200, '{"status": "ok"}')
+    url = f"{service.url}/telegram/webhook"
+    await post(url, start_update(10, 601), {SECRET_HEADER: WEBHOOK_SECRET})
+    status, metrics = await get(f"{service.url}/metrics")
+    assert status == 200
+    assert 'kneecheck_turns_total{channel="tg",step="consent"}' in metrics
+    assert "601" not in metrics
+
+    service.redis.stop(keep_data=True)
+    status, body = await get(f"{service.url}/healthz")
+    assert status == 503
+    assert "redis unreachable" in body
+    assert await post(url, start_update(11, 602), {SECRET_HEADER: WEBHOOK_SECRET}) == 200
+    assert "temporarily unavailable" in service.telegram.last(602).plain_text
+
+    service.redis.start()
+    assert (await get(f"{service.url}/healthz"))[0] == 200
