@@ -9,7 +9,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.settings import Settings
+from pydantic import ValidationError
+
+from bot.settings import Settings, problems_of
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
         "serve", help="the web service on PORT: Telegram webhook, Slack events, /healthz, /metrics"
     )
     sub.add_parser("set-webhook", help="register TELEGRAM_WEBHOOK_URL with Telegram (once)")
+    sub.add_parser("config", help="print the effective configuration, secrets masked")
     chat = sub.add_parser("chat", help="talk to kneecheck in the terminal (reads a pipe too)")
     chat.add_argument("--user", default="local", help="who you are in the store (default: local)")
     chat.add_argument("--locale", default=None, help="language, e.g. en (default: settings)")
@@ -142,8 +145,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.flows_command == "check":
             return run_check(args.flows_dir, args.content_dir)
         return run_graph(args.flow, args.flows_dir, args.content_dir)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for line in problems_of(exc):
+            print(f"kneecheck: {line}", file=sys.stderr)
+        return 2
     _logging(settings)
+    if args.command == "config":
+        for name, value in settings.described().items():
+            print(f"{name}={value}")
+        return 0
     if args.command in ("serve", "set-webhook"):
         return asyncio.run(_web(settings, args.command))
     if args.command == "telegram" or (args.command == "run" and settings.telegram_bot_token):

@@ -10,8 +10,9 @@ from __future__ import annotations
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.catalog.loader import CONTENT_DIR, FLOWS_DIR
@@ -50,6 +51,9 @@ class Settings(BaseSettings):
         default=None, description="Salt for the user pseudonyms in logs"
     )
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="json: one JSON object per line, for production log pipelines"
+    )
     default_locale: str = "en"
     flows_dir: Path = FLOWS_DIR
     content_dir: Path = CONTENT_DIR
@@ -69,9 +73,73 @@ class Settings(BaseSettings):
         # slack_sdk joins method names onto the base URL: without the slash "api" is dropped.
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("telegram_webhook_url")
+    @classmethod
+    def _webhook_https(cls, value: str | None) -> str | None:
+        if value and not value.startswith("https://"):
+            raise ValueError("TELEGRAM_WEBHOOK_URL must be an https:// URL (Telegram requires it)")
+        return value or None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Settings:
+        problems = []
+        if self.slack_bot_token and not (self.slack_signing_secret or self.slack_app_token):
+            problems.append(
+                "SLACK_BOT_TOKEN is set without SLACK_SIGNING_SECRET (HTTP) "
+                "or SLACK_APP_TOKEN (Socket Mode)"
+            )
+        if self.telegram_webhook_url and not self.telegram_webhook_secret:
+            problems.append("TELEGRAM_WEBHOOK_URL is set without TELEGRAM_WEBHOOK_SECRET")
+        if self.telegram_webhook_url and not self.telegram_bot_token:
+            problems.append("TELEGRAM_WEBHOOK_URL is set without TELEGRAM_BOT_TOKEN")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def described(self) -> dict[str, str]:
+        """The effective configuration for `kneecheck config`, secrets masked."""
+        shown: dict[str, str] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                text = "**** (set)"
+            elif value is None:
+                text = "(unset)"
+            elif name == "redis_url":
+                text = _mask_url(str(value))
+            else:
+                text = str(value)
+            shown[name.upper()] = text
+        return shown
+
     @cached_property
     def salt(self) -> bytes:
         """The log salt; without LOG_SALT, random per process (pseudonyms then differ)."""
         if self.log_salt is not None:
             return self.log_salt.get_secret_value().encode()
         return secrets.token_bytes(32)
+
+
+def _mask_url(url: str) -> str:
+    """A URL with any password replaced: redis://:secret@host -> redis://:****@host."""
+    scheme, sep, rest = url.partition("://")
+    if "@" not in rest:
+        return url
+    credentials, _, host = rest.rpartition("@")
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}{sep}{user}:****@{host}"
+
+
+def problems_of(exc: Exception) -> list[str]:
+    """One plain line per configuration problem, never a secret's value."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return [str(exc)]
+    lines: list[str] = []
+    for err in exc.errors(include_input=False):
+        field = ".".join(str(p) for p in err["loc"]).upper()
+        message = str(err["msg"]).removeprefix("Value error, ")
+        for part in message.split("; "):
+            lines.append(f"{field}: {part}" if field else part)
+    return lines

@@ -117,18 +117,18 @@ async def test_slack_commands_are_served_on_the_same_port(service: Service) -> N
 async def test_health_follows_redis_and_metrics_count_turns(service: Service) -> None:
     assert await get(f"{service.url}/healthz") == (200, '{"status": "ok"}')
     url = f"{service.url}/telegram/webhook"
-    await post(url, start_update(10, 601), {SECRET_HEADER: WEBHOOK_SECRET})
+    await post(url, start_update(10, 987650601), {SECRET_HEADER: WEBHOOK_SECRET})
     status, metrics = await get(f"{service.url}/metrics")
     assert status == 200
     assert 'kneecheck_turns_total{channel="tg",step="consent"}' in metrics
-    assert "601" not in metrics
+    assert "987650601" not in metrics  # no user id in any label
 
     service.redis.stop(keep_data=True)
     status, body = await get(f"{service.url}/healthz")
     assert status == 503
     assert "redis unreachable" in body
-    assert await post(url, start_update(11, 602), {SECRET_HEADER: WEBHOOK_SECRET}) == 200
-    assert "temporarily unavailable" in service.telegram.last(602).plain_text
+    assert await post(url, start_update(11, 987650602), {SECRET_HEADER: WEBHOOK_SECRET}) == 200
+    assert "temporarily unavailable" in service.telegram.last(987650602).plain_text
 
     service.redis.start()
     assert (await get(f"{service.url}/healthz"))[0] == 200

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 import yaml
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 
 from bot.channels.slack.app import COMMAND, build_slack_app
@@ -70,7 +70,12 @@ async def test_socket_mode_uses_the_app_token_and_aiohttp(
 async def test_http_mode_refuses_to_run_without_a_signing_secret(
     fake: FakeSlack, redis_server: RedisServer
 ) -> None:
-    settings = Settings(redis_url=redis_server.url, slack_bot_token=SecretStr(fake.token))
+    with pytest.raises(ValidationError, match="without SLACK_SIGNING_SECRET"):
+        Settings(redis_url=redis_server.url, slack_bot_token=SecretStr(fake.token))
+    # Defence in depth: even settings that skipped validation never serve unverified.
+    settings = Settings(redis_url=redis_server.url).model_copy(
+        update={"slack_bot_token": SecretStr(fake.token)}
+    )
     app = build_app(settings)
     try:
         with pytest.raises(RuntimeError, match="SLACK_SIGNING_SECRET"):
@@ -105,7 +110,7 @@ def test_the_api_url_always_ends_with_a_slash() -> None:
         (["slack"], {}, "SLACK_BOT_TOKEN"),
         (["slack"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
         (["slack", "--socket"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_APP_TOKEN"),
-        (["run"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "kneecheck run: set SLACK_SIGNING_SECRET"),
+        (["run"], {"SLACK_BOT_TOKEN": "xoxb-1"}, "kneecheck: SLACK_BOT_TOKEN is set without"),
     ],
 )
 def test_the_command_line_says_what_slack_is_missing(
