@@ -111,12 +111,9 @@ def _slack_problem(settings: Settings, *, socket: bool) -> str | None:
 
 
 def _logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s"
-    )
-    # httpx logs every request URL at INFO, and Telegram URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("httpcore").setLevel(logging.WARNING)
+    from bot.logs import configure
+
+    configure(settings.log_level, settings.log_format)
 
 
 async def _web(settings: Settings, command: str) -> int:

@@ -1,0 +1,34 @@
+"""Log lines carry pseudonyms and facts about a turn, never the user's words."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from bot.logs import JsonFormatter, TextFormatter
+
+
+def record(**extra: object) -> logging.LogRecord:
+    rec = logging.LogRecord("bot.conversations", logging.INFO, __file__, 1, "turn", None, None)
+    for key, value in extra.items():
+        setattr(rec, key, value)
+    return rec
+
+
+def test_json_lines_hold_the_chosen_fields() -> None:
+    line = JsonFormatter().format(record(user="3f2a9c", channel="tg", step="location", ms=1.5))
+    data = json.loads(line)
+    assert data["msg"] == "turn"
+    assert (data["user"], data["channel"], data["step"], data["ms"]) == (
+        "3f2a9c",
+        "tg",
+        "location",
+        1.5,
+    )
+
+
+def test_text_lines_show_the_fields_after_the_message() -> None:
+    line = TextFormatter("%(levelname)s %(name)s %(message)s").format(
+        record(user="3f2a9c", step="age")
+    )
+    assert line == "INFO bot.conversations turn user=3f2a9c step=age"
