@@ -8,6 +8,7 @@ the new state, where a stale button is then answered as stale.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -59,9 +60,36 @@ class Conversations:
 
     async def handle(self, user: UserRef, event: Event) -> Turn:
         """Apply one user event; raises StoreUnavailable when Redis cannot be reached."""
+        turn = await self._run(user, event, None)
+        assert turn is not None  # only a once-only event can be a duplicate
+        return turn
+
+    async def handle_once(
+        self, user: UserRef, event: Event, *, scope: str, event_id: str, ttl_seconds: int
+    ) -> Turn | None:
+        """Like :meth:`handle`, for an event a platform may deliver twice: None the second time.
+
+        The once-only marker and the session read go out together (one round trip), so
+        de-duplicating a delivery costs no extra wait.
+        """
+        return await self._run(user, event, (scope, event_id, ttl_seconds))
+
+    async def _run(
+        self, user: UserRef, event: Event, once: tuple[str, str, int] | None
+    ) -> Turn | None:
         started = time.perf_counter()
-        for _attempt in range(self.max_attempts):
-            session = await self.store.load(user, self.flow_id)
+        for attempt in range(self.max_attempts):
+            if once is not None and attempt == 0:
+                scope, event_id, ttl = once
+                first, session = await asyncio.gather(
+                    self.store.first_time(scope, event_id, ttl_seconds=ttl),
+                    self.store.load(user, self.flow_id),
+                )
+                if not first:
+                    log.info("duplicate delivery ignored", extra={"scope": scope})
+                    return None
+            else:
+                session = await self.store.load(user, self.flow_id)
             turn = advance(
                 self.catalog, session, event, now=int(self.clock()), flow_id=self.flow_id
             )

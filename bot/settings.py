@@ -35,6 +35,9 @@ class Settings(BaseSettings):
         description="Bot API base URL (PTB base_url), e.g. a self-hosted Bot API server",
     )
     telegram_webhook_url: str | None = None
+    telegram_max_rate: float = Field(
+        default=30, ge=0, description="Bot API requests a second for the whole bot (0: no limit)"
+    )
     telegram_webhook_secret: SecretStr | None = None
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None

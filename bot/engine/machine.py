@@ -25,7 +25,7 @@ from bot.engine.events import (
     Text,
     Toggle,
 )
-from bot.engine.questions import answer_text, next_node, question
+from bot.engine.questions import answer_text, asked_section, next_node, question
 from bot.engine.replies import Choice, Effect, Finished, Reply, Section, Stopped
 from bot.engine.session import AnswerValue, Session
 
@@ -268,9 +268,7 @@ def _record(ctx: _Ctx, session: Session, step: Step, value: AnswerValue) -> Turn
         sections=(Section(paragraphs=(answer_text(ctx.content, step.id, value),)),),
         step=step.id,
         version=session.shown,
-        asked=question(ctx.flow, ctx.content, session.model_copy(update={"pending": ()})).sections[
-            0
-        ],
+        asked=asked_section(ctx.flow, ctx.content, session, step),
     )
     return _enter(ctx, session, answered, next_node(step, answers), (transcript,))
 

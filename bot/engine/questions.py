@@ -60,21 +60,27 @@ def question(flow: Flow, content: Content, session: Session) -> Reply:
         choices.append(Choice("done", content.ui["done"], "submit"))
     if session.answers:
         choices.append(Choice("back", content.ui["back"], "command"))
-    paragraphs = [text.question]
-    if text.help:
-        paragraphs.append(text.help)
-    if multi:
-        paragraphs.append(content.ui["multi_hint"])
-    shown_progress = progress(flow, content, session)
+    asked = asked_section(flow, content, session, step)
     return Reply(
         kind="question",
-        sections=(Section(title=shown_progress, paragraphs=tuple(paragraphs)),),
+        sections=(asked,),
         choices=tuple(choices),
         step=step.id,
         version=session.shown,
         multi=multi,
-        progress=shown_progress,
+        progress=asked.title,
     )
+
+
+def asked_section(flow: Flow, content: Content, session: Session, step: Step) -> Section:
+    """The question's text as shown: progress, question, help, the multi-choice hint."""
+    text = content.steps[step.id]
+    paragraphs = [text.question]
+    if text.help:
+        paragraphs.append(text.help)
+    if step.kind == "multi":
+        paragraphs.append(content.ui["multi_hint"])
+    return Section(title=progress(flow, content, session), paragraphs=tuple(paragraphs))
 
 
 def answer_text(content: Content, step_id: str, value: str | tuple[str, ...]) -> str:

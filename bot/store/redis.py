@@ -23,7 +23,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from bot.engine.session import Session
 from bot.store.base import StoreUnavailable
 from bot.store.batching import CommandBatcher
-from bot.store.keys import KeyBuilder, UserRef
+from bot.store.keys import USER_VALUES, KeyBuilder, UserRef
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -39,18 +39,16 @@ if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KE
 return 1
 """
 
-_PUT = """
-if ARGV[3] == '1' and (redis.call('GET', KEYS[1]) or '') ~= ARGV[4] then return 0 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-redis.call('SADD', KEYS[2], KEYS[1])
-if redis.call('PTTL', KEYS[2]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[2], ARGV[2]) end
+_REPLACE = """
+if (redis.call('GET', KEYS[1]) or '') ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return 1
 """
 
 _ERASE = """
-local keys = redis.call('SMEMBERS', KEYS[1])
 local n = 0
-for _, k in ipairs(keys) do n = n + redis.call('DEL', k) end
+for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do n = n + redis.call('DEL', k) end
+for i = 2, #KEYS do n = n + redis.call('DEL', KEYS[i]) end
 return n + redis.call('DEL', KEYS[1])
 """
 
@@ -72,7 +70,7 @@ class RedisSessionStore:
         self.batcher = CommandBatcher(client)
         self._cas = client.register_script(_CAS)
         self._erase = client.register_script(_ERASE)
-        self._put = client.register_script(_PUT)
+        self._replace = client.register_script(_REPLACE)
 
     @classmethod
     def from_url(cls, url: str, *, ttl_seconds: int, **kwargs: Any) -> RedisSessionStore:
@@ -120,8 +118,10 @@ class RedisSessionStore:
     async def put_value(
         self, user: UserRef, name: str, value: str, *, ttl_seconds: int | None = None
     ) -> None:
-        """Keep a small per-user value, indexed so /forget erases it, expiring like a session."""
-        await self._put_value(user, name, value, ttl_seconds, None)
+        """Keep a small per-user value (one of ``USER_VALUES``), expiring like a session."""
+        key = self._value_key(user, name)
+        ttl_ms = ttl_seconds * 1000 if ttl_seconds is not None else self.ttl_ms
+        await self._call(lambda: self.batcher.execute("SET", key, value, "PX", ttl_ms))
 
     async def replace_value(
         self,
@@ -134,16 +134,16 @@ class RedisSessionStore:
     ) -> bool:
         """Compare-and-set a per-user value: store it only if it is still ``expected``
         (None: only if there is none)."""
-        return await self._put_value(user, name, value, ttl_seconds, expected or "")
-
-    async def _put_value(
-        self, user: UserRef, name: str, value: str, ttl: int | None, expected: str | None
-    ) -> bool:
-        keys = (self.keys.value(user, name), self.keys.index(user))
-        ttl_ms = ttl * 1000 if ttl is not None else self.ttl_ms
-        compare = ("1", expected) if expected is not None else ("0", "")
-        done = await self._call(lambda: self._script(self._put, *keys, value, ttl_ms, *compare))
+        key = self._value_key(user, name)
+        ttl_ms = ttl_seconds * 1000 if ttl_seconds is not None else self.ttl_ms
+        args = (key, value, expected or "", ttl_ms)
+        done = await self._call(lambda: self._script(self._replace, *args, numkeys=1))
         return bool(done)
+
+    def _value_key(self, user: UserRef, name: str) -> str:
+        if name not in USER_VALUES:
+            raise ValueError(f"{name!r} is not in USER_VALUES: /forget would not erase it")
+        return self.keys.value(user, name)
 
     async def get_value(self, user: UserRef, name: str) -> str | None:
         raw = await self._call(lambda: self.batcher.execute("GET", self.keys.value(user, name)))
@@ -161,13 +161,15 @@ class RedisSessionStore:
         return bool(done)
 
     async def erase(self, user: UserRef) -> int:
-        deleted = await self._call(lambda: self._erase(keys=[self.keys.index(user)]))
+        keys = [self.keys.index(user), *(self.keys.value(user, n) for n in sorted(USER_VALUES))]
+        deleted = await self._call(lambda: self._erase(keys=keys))
         return int(deleted)
 
     async def keys_of(self, user: UserRef) -> list[str]:
         async def existing() -> list[str]:
             members = await self.batcher.execute("SMEMBERS", self.keys.index(user))
             names = sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
+            names += [self.keys.value(user, n) for n in sorted(USER_VALUES)]
             return [name for name in names if await self.batcher.execute("EXISTS", name)]
 
         return await self._call(existing)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bot.engine.session import Session
 from bot.store.keys import UserRef
 from bot.store.redis import RedisSessionStore
@@ -95,11 +97,11 @@ async def test_keys_carry_the_user_in_a_hash_tag(store: RedisSessionStore) -> No
 
 
 async def test_user_values_are_erased_with_the_user(store: RedisSessionStore) -> None:
-    await store.put_value(ALICE, "tg", '{"m": 7}')
-    assert await store.get_value(ALICE, "tg") == '{"m": 7}'
-    assert await store.client.pttl(store.keys.value(ALICE, "tg")) > 0
+    await store.put_value(ALICE, "tg:q", '{"m": 7}')
+    assert await store.get_value(ALICE, "tg:q") == '{"m": 7}'
+    assert await store.client.pttl(store.keys.value(ALICE, "tg:q")) > 0
     await store.erase(ALICE)
-    assert await store.get_value(ALICE, "tg") is None
+    assert await store.get_value(ALICE, "tg:q") is None
     assert await store.client.keys("kc:{tg:1001}*") == []
 
 
@@ -116,4 +118,10 @@ async def test_a_user_value_is_replaced_only_if_unchanged(store: RedisSessionSto
     assert await store.replace_value(ALICE, "reminders", "b", expected="a", ttl_seconds=90 * 86400)
     assert await store.get_value(ALICE, "reminders") == "b"
     assert await store.client.ttl(store.keys.value(ALICE, "reminders")) > 80 * 86400
-    assert await store.client.ttl(store.keys.index(ALICE)) > 80 * 86400
+    await store.erase(ALICE)
+    assert await store.client.keys("kc:{tg:1001}*") == []
+
+
+async def test_only_registered_values_can_be_written(store: RedisSessionStore) -> None:
+    with pytest.raises(ValueError, match="USER_VALUES"):
+        await store.put_value(ALICE, "diary", "[]")

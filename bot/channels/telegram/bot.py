@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot, BotCommand, Update
-from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     AIORateLimiter,
@@ -45,6 +44,8 @@ log = logging.getLogger(__name__)
 FORGET_YES, FORGET_NO = "x|forget|yes|0", "x|forget|no|0"
 LAST_QUESTION = "tg:q"
 BLOCKED = "tg:blocked"
+HTML = "HTML"
+UPDATE_SCOPE = "tg-update"
 UPDATE_MARKER_TTL = 24 * 3600
 """Telegram re-delivers an update for at most a day; the marker outlives that."""
 COMMANDS = ("start", "kneecheck", "back", "restart", "stop", "help", "mydata", "forget")
@@ -119,18 +120,21 @@ class TelegramChannel:
         out = Outbox(bot, self, UserRef("tg", str(incoming.user_id)), incoming)
         content = self.catalog.content(incoming.language)
         try:
-            first = await self.store.first_time(
-                "tg-update", str(incoming.update_id), ttl_seconds=UPDATE_MARKER_TTL
-            )
-            if not first:
-                log.info("duplicate update ignored", extra={"update_id": incoming.update_id})
-                return
             await self.dispatch(incoming, out, content)
         except StoreUnavailable:
             if incoming.kind == "button":
                 await out.answer(content.ui["unavailable"], alert=True)
             else:
                 await out.send_text(content.ui["unavailable"])
+
+    async def first_time(self, incoming: Incoming) -> bool:
+        """For updates that are not conversation turns (those de-duplicate in the shell)."""
+        first = await self.store.first_time(
+            UPDATE_SCOPE, str(incoming.update_id), ttl_seconds=UPDATE_MARKER_TTL
+        )
+        if not first:
+            log.info("duplicate update ignored", extra={"update_id": incoming.update_id})
+        return first
 
     async def dispatch(self, incoming: Incoming, out: Outbox, content: Content) -> None:
         match incoming.kind:
@@ -144,11 +148,15 @@ class TelegramChannel:
     async def command(self, incoming: Incoming, out: Outbox, content: Content) -> None:
         name = incoming.text
         if name in ("start", "kneecheck"):
-            await self.store.delete_value(out.user, BLOCKED)
+            await self.store.delete_value(out.user, BLOCKED)  # they are back: unblocked us
             await self.turn(out, Start(incoming.language))
-        elif name in EVENT_COMMANDS:
+            return
+        if name in EVENT_COMMANDS:
             await self.turn(out, EVENT_COMMANDS[name]())
-        elif name == "mydata":
+            return
+        if not await self.first_time(incoming):
+            return
+        if name == "mydata":
             await out.send(await self.conversations.stored_data(out.user, incoming.language))
         elif name == "forget":
             buttons: Keyboard = {
@@ -165,13 +173,14 @@ class TelegramChannel:
 
     async def button(self, incoming: Incoming, out: Outbox, content: Content) -> None:
         if incoming.data in (FORGET_YES, FORGET_NO):
+            if not await self.first_time(incoming):
+                return
             erase = incoming.data == FORGET_YES
             if erase:
                 await self.conversations.forget(out.user)
             await out.answer()
-            await out.edit(
-                incoming.message_id, content.ui["forgotten" if erase else "forget_cancelled"]
-            )
+            text = content.ui["forgotten" if erase else "forget_cancelled"]
+            await out.edit(incoming.message_id, text)
             return
         event = decode(incoming.data)
         if event is None:
@@ -180,7 +189,15 @@ class TelegramChannel:
         await self.turn(out, event, pressed=event)
 
     async def turn(self, out: Outbox, event: Event, *, pressed: Event | None = None) -> None:
-        turn = await self.conversations.handle(out.user, event)
+        turn = await self.conversations.handle_once(
+            out.user,
+            event,
+            scope=UPDATE_SCOPE,
+            event_id=str(out.incoming.update_id),
+            ttl_seconds=UPDATE_MARKER_TTL,
+        )
+        if turn is None:
+            return  # Telegram delivered this update twice: it was handled the first time
         if pressed is not None:
             notices = [r for r in turn.replies if r.kind == "notice"]
             if len(notices) == len(turn.replies):
@@ -229,6 +246,8 @@ class Outbox:
         self.user = user
         self.incoming = incoming
         self.answered = False
+        self.chat = str(incoming.chat_id)
+        """Parameters go as strings: PTB passes strings through and JSON-encodes the rest."""
 
     async def call(self, method: str, **params: Any) -> Any:
         """One Bot API call; a user who blocked the bot is marked so nothing more is sent.
@@ -252,39 +271,34 @@ class Outbox:
         """Send ``reply`` (split if long); the id of its last message."""
         last: int | None = None
         for part in messages(reply):
-            params: dict[str, Any] = {"chat_id": self.incoming.chat_id, "text": part.text}
-            params["parse_mode"] = ParseMode.HTML
+            params: dict[str, Any] = {"chat_id": self.chat, "text": part.text, "parse_mode": HTML}
             if part.keyboard is not None:
-                params["reply_markup"] = part.keyboard
+                params["reply_markup"] = _json(part.keyboard)
             sent = await self.call("sendMessage", **params)
             if isinstance(sent, dict) and isinstance(sent.get("message_id"), int):
                 last = sent["message_id"]
         return last
 
     async def send_text(self, text: str, buttons: Keyboard | None = None) -> None:
-        params: dict[str, Any] = {"chat_id": self.incoming.chat_id, "text": text}
+        params: dict[str, Any] = {"chat_id": self.chat, "text": text}
         if buttons is not None:
-            params["reply_markup"] = buttons
+            params["reply_markup"] = _json(buttons)
         await self.call("sendMessage", **params)
 
     async def edit(self, message_id: int | None, text: str, *, html: bool = False) -> None:
         if message_id is None:
             return
-        params: dict[str, Any] = {
-            "chat_id": self.incoming.chat_id,
-            "message_id": message_id,
-            "text": text,
-        }
+        params: dict[str, Any] = {"chat_id": self.chat, "message_id": str(message_id), "text": text}
         if html:
-            params["parse_mode"] = ParseMode.HTML
+            params["parse_mode"] = HTML
         await self.call("editMessageText", **params)
 
     async def edit_keyboard(self, message_id: int | None, markup: Keyboard | None) -> None:
         if message_id is None:
             return
-        params: dict[str, Any] = {"chat_id": self.incoming.chat_id, "message_id": message_id}
+        params: dict[str, Any] = {"chat_id": self.chat, "message_id": str(message_id)}
         if markup is not None:
-            params["reply_markup"] = markup
+            params["reply_markup"] = _json(markup)
         await self.call("editMessageReplyMarkup", **params)
 
     async def answer(self, text: str = "", *, alert: bool = False) -> None:
@@ -308,6 +322,10 @@ async def _quietly(call: Awaitable[Any]) -> None:
         log.info("callback answer refused", extra={"error": str(exc)[:80]})
 
 
+def _json(markup: Keyboard) -> str:
+    return json.dumps(markup, ensure_ascii=False, separators=(",", ":"))
+
+
 def _same_question(pressed: Event, reply: Reply) -> bool:
     """The reply re-asks the very question whose button was pressed (a tick): edit in place."""
     step = getattr(pressed, "step", None)
@@ -323,15 +341,19 @@ def build_application(
     polling: bool = True,
     concurrent_updates: int | BaseUpdateProcessor = 16,
     request: BaseRequest | None = None,
+    max_rate: float = 30,
 ) -> Application:  # type: ignore[type-arg]
     """The PTB Application: rate limiter on, no PTB persistence or job queue, our handler.
+
+    ``max_rate`` is Telegram's overall limit for one bot (30 messages a second); a bot
+    with a raised limit, or a benchmark against a stub, sets it (0 turns it off).
 
     ``request`` replaces PTB's HTTP layer (the benchmark answers Bot API calls at that seam).
     """
     builder = (
         ApplicationBuilder()
         .token(token)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(AIORateLimiter(overall_max_rate=max_rate, max_retries=3))
         .concurrent_updates(concurrent_updates)
         .post_init(channel.set_commands)
     )

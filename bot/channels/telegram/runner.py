@@ -39,6 +39,7 @@ def telegram_app(
         polling=polling,
         concurrent_updates=updates,
         request=request,
+        max_rate=app.settings.telegram_max_rate,
     )
 
 
