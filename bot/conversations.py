@@ -8,7 +8,6 @@ the new state, where a stale button is then answered as stale.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -81,9 +80,8 @@ class Conversations:
         for attempt in range(self.max_attempts):
             if once is not None and attempt == 0:
                 scope, event_id, ttl = once
-                first, session = await asyncio.gather(
-                    self.store.first_time(scope, event_id, ttl_seconds=ttl),
-                    self.store.load(user, self.flow_id),
+                first, session = await self.store.load_once(
+                    user, self.flow_id, scope=scope, event_id=event_id, ttl_seconds=ttl
                 )
                 if not first:
                     log.info("duplicate delivery ignored", extra={"scope": scope})

@@ -49,11 +49,21 @@ SLACK_ACK_SECONDS = Histogram(
 )
 
 
+_turns: dict[tuple[str, str], Counter] = {}
+_seconds: dict[str, Histogram] = {}
+
+
 def observe_turn(channel: str, event: Event, turn: Turn, seconds: float) -> None:
-    """Count one handled turn (called by the shell after the save)."""
+    """Count one handled turn (called by the shell after the save, on every turn: kept cheap)."""
     step = turn.session.step if turn.session is not None and turn.session.step else "-"
-    TURNS.labels(channel, step).inc()
-    TURN_SECONDS.labels(channel).observe(seconds)
+    counter = _turns.get((channel, step))
+    if counter is None:
+        counter = _turns[(channel, step)] = TURNS.labels(channel, step)
+    counter.inc()
+    histogram = _seconds.get(channel)
+    if histogram is None:
+        histogram = _seconds[channel] = TURN_SECONDS.labels(channel)
+    histogram.observe(seconds)
     if not turn.changed:
         return
     if isinstance(event, Start) and any(r.kind == "question" for r in turn.replies):

@@ -19,6 +19,11 @@ class SessionStore(Protocol):
     async def load(self, user: UserRef, flow: str) -> Session | None:
         """The stored session, or None when there is none (or it expired)."""
 
+    async def load_once(
+        self, user: UserRef, flow: str, *, scope: str, event_id: str, ttl_seconds: int
+    ) -> tuple[bool, Session | None]:
+        """Mark ``event_id`` as seen (True if this is the first time) and load the session."""
+
     async def save(self, user: UserRef, session: Session, *, expected: int) -> bool:
         """Store ``session`` if the stored version is still ``expected`` (0: none stored).
 

@@ -28,6 +28,14 @@ class CommandBatcher:
         self._sending: set[asyncio.Task[None]] = set()
 
     async def execute(self, *args: Any) -> Any:
+        return await self._queued(args)
+
+    async def execute_together(self, *commands: tuple[Any, ...]) -> list[Any]:
+        """Several independent commands in the same pipeline: one round trip, no tasks."""
+        futures = [self._queued(args) for args in commands]
+        return [await future for future in futures]
+
+    def _queued(self, args: tuple[Any, ...]) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
         self._queue.append((args, future))
@@ -36,7 +44,7 @@ class CommandBatcher:
         elif not self._scheduled:
             self._scheduled = True
             loop.call_soon(self._flush)
-        return await future
+        return future
 
     def _flush(self) -> None:
         self._scheduled = False

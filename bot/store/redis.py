@@ -91,6 +91,18 @@ class RedisSessionStore:
 
     async def load(self, user: UserRef, flow: str) -> Session | None:
         raw = await self._call(lambda: self.batcher.execute("GET", self.keys.session(user, flow)))
+        return self._session(raw, flow)
+
+    async def load_once(
+        self, user: UserRef, flow: str, *, scope: str, event_id: str, ttl_seconds: int
+    ) -> tuple[bool, Session | None]:
+        """Mark ``event_id`` seen and read the session, in one round trip."""
+        marker = ("SET", self.keys.once(scope, event_id), b"1", "NX", "EX", ttl_seconds)
+        read = ("GET", self.keys.session(user, flow))
+        first, raw = await self._call(lambda: self.batcher.execute_together(marker, read))
+        return bool(first), self._session(raw, flow)
+
+    def _session(self, raw: bytes | str | None, flow: str) -> Session | None:
         if raw is None:
             return None
         try:

@@ -125,3 +125,18 @@ async def test_a_user_value_is_replaced_only_if_unchanged(store: RedisSessionSto
 async def test_only_registered_values_can_be_written(store: RedisSessionStore) -> None:
     with pytest.raises(ValueError, match="USER_VALUES"):
         await store.put_value(ALICE, "diary", "[]")
+
+
+async def test_load_once_marks_the_event_and_reads_the_session_together(
+    store: RedisSessionStore,
+) -> None:
+    session = Session(version=1, step="consent")
+    await store.save(ALICE, session, expected=0)
+    first = await store.load_once(
+        ALICE, "kneecheck", scope="tg-update", event_id="9", ttl_seconds=60
+    )
+    again = await store.load_once(
+        ALICE, "kneecheck", scope="tg-update", event_id="9", ttl_seconds=60
+    )
+    assert first == (True, session)
+    assert again == (False, session)
