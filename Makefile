@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check flows-check bench chat clean
+.PHONY: run test lint typecheck check flows-check bench bench-telegram bench-slack chat clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -40,6 +40,14 @@ flows-check: $(STAMP)
 ## bench: conversation turns through Conversations on a real redis-server
 bench: $(STAMP)
 	$(BIN)/python -m bench.turns
+
+## bench-telegram: webhook JSON in to Bot API requests out, against a PTB ConversationHandler reference
+bench-telegram: $(STAMP)
+	PTB_TIMEDELTA=true $(BIN)/python -m bench.telegram
+
+## bench-slack: /kneecheck ack latency and button-press turns/s, against a plain bolt reference
+bench-slack: $(STAMP)
+	$(BIN)/python -m bench.slack
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
