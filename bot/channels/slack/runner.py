@@ -11,6 +11,7 @@ On SIGTERM/SIGINT both stop taking new requests, then give the turns in hand a g
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -90,6 +91,9 @@ async def run_http(
     bolt = build_slack_app(app)
     runner = web.AppRunner(web_app(bolt), access_log=None, shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
     await runner.setup()
+    # What start-up built (catalog, modules, the app) lives as long as we serve: kept out of the
+    # collector's way, a full collection takes ~4 ms instead of stopping every turn for ~45.
+    gc.freeze()
     with _Stopper(stop or asyncio.Event(), handle_signals) as stopping:
         try:
             site = web.TCPSite(
@@ -107,6 +111,7 @@ async def run_http(
         finally:
             await runner.cleanup()  # stop accepting; in-flight requests get the grace period
             await _finish(bolt)
+            gc.unfreeze()
 
 
 def socket_handler(app: App) -> tuple[KneecheckSlackApp, AsyncSocketModeHandler]:
