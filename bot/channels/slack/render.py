@@ -53,9 +53,21 @@ class SlackMessage:
     blocks: list[Block] = field(default_factory=list)
 
 
+_COMMAND = re.compile(r"(?<![\w/])/(start|kneecheck|back|restart|stop|help|mydata|forget)\b")
+
+
+def slack_commands(text: str) -> str:
+    """Content names commands as on Telegram (``/start``, ``/forget``); Slack has one slash
+    command with sub-commands, so ``/forget`` reads ``/kneecheck forget`` here."""
+    return _COMMAND.sub(
+        lambda m: "/kneecheck" if m[1] in ("start", "kneecheck") else f"/kneecheck {m[1]}", text
+    )
+
+
 def escape(text: str) -> str:
-    """Slack's three control characters; nothing else needs escaping in mrkdwn."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Slack's three control characters (nothing else needs escaping in mrkdwn), with
+    commands spelled the Slack way."""
+    return slack_commands(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def shorten(text: str, limit: int) -> str:

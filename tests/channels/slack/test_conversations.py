@@ -14,6 +14,7 @@ import redis.asyncio as aioredis
 
 from bot.catalog.catalog import Catalog
 from bot.catalog.loader import load_catalog
+from bot.channels.slack.render import slack_commands
 from bot.store.keys import UserRef
 from tests.channels.slack.driver import (
     BotProcess,
@@ -132,13 +133,13 @@ async def test_restart_and_stop_as_subcommands(
     assert step_of(user.messages[-1]) == "consent"
     await user.press("agree")
     await user.command("stop")
-    assert ui["stopped"] in user.view.text
+    assert slack_commands(ui["stopped"]) in user.view.text
     session = await bot.app.conversations.current(ME)
     assert session is not None
     assert session.status == "stopped"
     assert session.answers == {}
     await user.command("back")
-    assert ui["not_started"] in user.view.text
+    assert slack_commands(ui["not_started"]) in user.view.text
 
 
 async def test_free_text_in_the_dm_answers_and_rewrites_the_question(user: SlackUser) -> None:

@@ -261,3 +261,13 @@ def test_subcommands_and_ids() -> None:
     assert user_ref("T1", "U1") is not None
     assert user_ref("T1", "") is None
     assert user_ref(None, json.dumps({"a": 1})) is None
+
+
+def test_commands_are_spelled_the_slack_way() -> None:
+    from bot.channels.slack.render import escape
+
+    text = "Send /start to begin, /forget to erase; /back, /restart or /stop. Not a/path/stop."
+    assert escape(text) == (
+        "Send /kneecheck to begin, /kneecheck forget to erase; /kneecheck back, "
+        "/kneecheck restart or /kneecheck stop. Not a/path/stop."
+    )

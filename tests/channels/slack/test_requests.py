@@ -10,6 +10,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.catalog.catalog import Catalog
+from bot.channels.slack.render import slack_commands
 from tests.channels.slack.driver import (
     SECRET,
     BotProcess,
@@ -157,7 +158,7 @@ async def test_ticks_are_checked_at_once_but_never_saved(
     assert [visible_text(m) for m in user.view.whispers] == [ui["stale"]]
     await user.command("stop")
     await user.tick("dark_urine", on=red_flags)
-    assert [visible_text(m) for m in user.view.whispers] == [ui["not_started"]]
+    assert [visible_text(m) for m in user.view.whispers] == [slack_commands(ui["not_started"])]
 
 
 async def test_bad_signatures_and_stale_timestamps_get_401_and_do_nothing(
