@@ -467,9 +467,10 @@ async def run_ours(
             int(v["calls"]) for k, v in stats.items() if k not in ("cmdstat_config", "cmdstat_info")
         )
         figures["redis_cpu_us_per_turn"] = redis_cpu / turns * 1e6
-        # Each command is awaited on its own (commands = sequential round trips); concurrent
-        # turns' commands share pipelines (network writes).
-        figures["redis_round_trips_per_turn"] = commands / turns
+        # Client commands per turn. The once-only marker and the session read go out together,
+        # so a turn waits on one round trip fewer than it sends commands; concurrent turns'
+        # commands share pipelines (network writes).
+        figures["redis_commands_per_turn"] = commands / turns
         figures["redis_pipelines_per_turn"] = pipelines / turns
         figures["redis_server_commands_per_turn_incl_script"] = server_side / turns
         # Durable: the finished conversations are in Redis, read back through the store.
