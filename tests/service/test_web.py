@@ -132,3 +132,96 @@ async def test_health_follows_redis_and_metrics_count_turns(service: Service) ->
 
     service.redis.start()
     assert (await get(f"{service.url}/healthz"))[0] == 200
+
+
+def button_update(update_id: int, user_id: int, message_id: int, data: str) -> bytes:
+    return json.dumps(
+        {
+            "update_id": update_id,
+            "callback_query": {
+                "id": f"q{update_id}",
+                "from": {"id": user_id, "is_bot": False, "first_name": "W"},
+                "chat_instance": "c",
+                "data": data,
+                "message": {
+                    "message_id": message_id,
+                    "date": 1,
+                    "chat": {"id": user_id, "type": "private"},
+                },
+            },
+        }
+    ).encode()
+
+
+async def test_two_serve_processes_on_one_redis_behave_as_one(tmp_path: Path) -> None:
+    """A conversation whose turns alternate between two web processes completes correctly."""
+    redis = RedisServer(tmp_path / "redis")
+    redis.start()
+    user = 987650777
+    async with FakeTelegram() as telegram:
+        settings = Settings(
+            redis_url=redis.url,
+            telegram_bot_token=SecretStr(telegram.token),
+            telegram_api_base_url=telegram.base_url,
+            telegram_webhook_secret=SecretStr(WEBHOOK_SECRET),
+        )
+        apps = [build_app(settings), build_app(settings)]
+        stop = asyncio.Event()
+        ports = [asyncio.get_running_loop().create_future() for _ in apps]
+        tasks = [
+            asyncio.create_task(
+                serve(
+                    app,
+                    host="127.0.0.1",
+                    port=0,
+                    stop=stop,
+                    started=port.set_result,
+                    handle_signals=False,
+                )
+            )
+            for app, port in zip(apps, ports, strict=True)
+        ]
+        urls = [f"http://127.0.0.1:{await port}/telegram/webhook" for port in ports]
+        headers = {SECRET_HEADER: WEBHOOK_SECRET}
+        assert await post(urls[0], start_update(1, user), headers) == 200
+        update_id = 2
+        while True:
+            last = telegram.messages(user)[-1]
+            buttons = [data for _, data in last.buttons() if data.startswith(("c|", "t|"))]
+            if not buttons:
+                break
+            step = buttons[0].split("|")[1]
+            # Always the first option; on a multi-choice step, the "none"/"not sure" way out.
+            data = (
+                buttons[0]
+                if buttons[0].startswith("c|")
+                else next(
+                    (d for d in buttons if d.split("|")[2] in ("none", "not_sure")), buttons[0]
+                )
+            )
+            url = urls[update_id % 2]
+            assert (
+                await post(url, button_update(update_id, user, last.message_id, data), headers)
+                == 200
+            )
+            update_id += 1
+            if data.startswith("t|"):
+                done = f"s|{step}|done|{data.split('|')[3]}"
+                assert (
+                    await post(
+                        urls[update_id % 2],
+                        button_update(update_id, user, last.message_id, done),
+                        headers,
+                    )
+                    == 200
+                )
+                update_id += 1
+        assert "Self-care is a reasonable start" in "\n".join(
+            m.plain_text for m in telegram.messages(user)
+        )
+        stop.set()
+        for task in tasks:
+            await asyncio.wait_for(task, 15)
+        for app in apps:
+            await app.store.close()
+    redis.stop()
