@@ -8,16 +8,15 @@ because bolt's Slack handler already runs on it; one server, one event loop.
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import logging
-import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from bot.metrics import REGISTRY
+from bot.serving import SHUTDOWN_GRACE_SECONDS, serve_app
 from bot.wiring import App
 
 log = logging.getLogger(__name__)
@@ -25,7 +24,6 @@ log = logging.getLogger(__name__)
 TELEGRAM_PATH = "/telegram/webhook"
 SLACK_PATH = "/slack/events"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-SHUTDOWN_GRACE_SECONDS = 8.0
 
 
 def create_web_app(app: App) -> web.Application:
@@ -100,36 +98,14 @@ async def serve(
     handle_signals: bool = True,
 ) -> None:
     """Serve until SIGTERM/SIGINT (or ``stop``); requests in hand get a grace period."""
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    signals = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
-    for sig in signals:
-        loop.add_signal_handler(sig, stop.set)
-    runner = web.AppRunner(
-        create_web_app(app), access_log=None, shutdown_timeout=SHUTDOWN_GRACE_SECONDS
+    await serve_app(
+        create_web_app(app),
+        host=host if host is not None else app.settings.host,
+        port=port if port is not None else app.settings.port,
+        stop=stop,
+        started=started,
+        handle_signals=handle_signals,
     )
-    await runner.setup()
-    # What start-up built lives as long as we serve: kept out of the collector's way, a full
-    # collection no longer stalls every conversation for tens of milliseconds.
-    gc.freeze()
-    try:
-        site = web.TCPSite(
-            runner,
-            host if host is not None else app.settings.host,
-            port if port is not None else app.settings.port,
-        )
-        await site.start()
-        bound = int(runner.addresses[0][1])
-        log.info("serving on port %d", bound)
-        if started is not None:
-            started(bound)
-        await stop.wait()
-        log.info("stopping")
-    finally:
-        await runner.cleanup()
-        gc.unfreeze()
-        for sig in signals:
-            loop.remove_signal_handler(sig)
 
 
 def webhook_url(app: App) -> str:

@@ -11,9 +11,7 @@ On SIGTERM/SIGINT both stop taking new requests, then give the turns in hand a g
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
-import signal
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -23,13 +21,12 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 
 from bot.channels.slack.app import KneecheckSlackApp, SlackRequest, build_slack_app
+from bot.serving import SHUTDOWN_GRACE_SECONDS, Stopper, serve_app
 from bot.wiring import App
 
 log = logging.getLogger(__name__)
 
 PATH = "/slack/events"
-SHUTDOWN_GRACE_SECONDS = 8.0
-"""SIGTERM must end the process within 10 s; in-flight turns get this long to finish."""
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -54,25 +51,6 @@ def web_app(bolt: AsyncApp, path: str = PATH) -> web.Application:
     return application
 
 
-class _Stopper:
-    """SIGTERM/SIGINT set ``stop``; handlers are removed again on exit."""
-
-    def __init__(self, stop: asyncio.Event, enabled: bool) -> None:
-        self.stop = stop
-        self.signals = (signal.SIGTERM, signal.SIGINT) if enabled else ()
-
-    def __enter__(self) -> asyncio.Event:
-        loop = asyncio.get_running_loop()
-        for sig in self.signals:
-            loop.add_signal_handler(sig, self.stop.set)
-        return self.stop
-
-    def __exit__(self, *exc: object) -> None:
-        loop = asyncio.get_running_loop()
-        for sig in self.signals:
-            loop.remove_signal_handler(sig)
-
-
 async def _finish(bolt: KneecheckSlackApp) -> None:
     if not await bolt.drain(SHUTDOWN_GRACE_SECONDS):
         log.warning("slack: stopped with turns still running")
@@ -89,29 +67,17 @@ async def run_http(
 ) -> None:
     """Serve ``/slack/events`` until SIGTERM/SIGINT (or ``stop``); ``started`` gets the port."""
     bolt = build_slack_app(app)
-    runner = web.AppRunner(web_app(bolt), access_log=None, shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
-    await runner.setup()
-    # What start-up built (catalog, modules, the app) lives as long as we serve: kept out of the
-    # collector's way, a full collection takes ~4 ms instead of stopping every turn for ~45.
-    gc.freeze()
-    with _Stopper(stop or asyncio.Event(), handle_signals) as stopping:
-        try:
-            site = web.TCPSite(
-                runner,
-                host if host is not None else app.settings.host,
-                port if port is not None else app.settings.port,
-            )
-            await site.start()
-            bound = int(runner.addresses[0][1])
-            log.info("slack: serving %s on port %d", PATH, bound)
-            if started is not None:
-                started(bound)
-            await stopping.wait()
-            log.info("slack: stopping")
-        finally:
-            await runner.cleanup()  # stop accepting; in-flight requests get the grace period
-            await _finish(bolt)
-            gc.unfreeze()
+    try:
+        await serve_app(
+            web_app(bolt),
+            host=host if host is not None else app.settings.host,
+            port=port if port is not None else app.settings.port,
+            stop=stop,
+            started=started,
+            handle_signals=handle_signals,
+        )
+    finally:
+        await _finish(bolt)
 
 
 def socket_handler(app: App) -> tuple[KneecheckSlackApp, AsyncSocketModeHandler]:
@@ -128,7 +94,7 @@ async def run_socket(
 ) -> None:
     """Socket Mode until SIGTERM/SIGINT (or ``stop``)."""
     bolt, handler = socket_handler(app)
-    with _Stopper(stop or asyncio.Event(), handle_signals) as stopping:
+    with Stopper(stop or asyncio.Event(), handle_signals) as stopping:
         try:
             await handler.connect_async()  # type: ignore[no-untyped-call]  # untyped in bolt
             log.info("slack: connected in Socket Mode")

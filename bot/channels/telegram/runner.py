@@ -6,19 +6,17 @@ import asyncio
 import hmac
 import json
 import logging
-import signal
 
 from telegram.ext import Application, BaseUpdateProcessor
 from telegram.request import BaseRequest
 
 from bot.channels.telegram.bot import CHANNEL_KEY, TelegramChannel, build_application
+from bot.serving import SHUTDOWN_GRACE_SECONDS, Stopper
 from bot.wiring import App
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query"]
-SHUTDOWN_GRACE_SECONDS = 8.0
-"""SIGTERM must end the process within 10 s; in-flight turns get this long to finish."""
 
 
 def telegram_app(
@@ -52,27 +50,21 @@ async def run_polling(
     handle_signals: bool = True,
 ) -> None:
     """Poll until SIGTERM/SIGINT (or ``stop``), then stop polling and finish the turns in hand."""
-    stop = stop or asyncio.Event()
-    loop = asyncio.get_running_loop()
-    signals = (signal.SIGTERM, signal.SIGINT) if handle_signals else ()
-    for sig in signals:
-        loop.add_signal_handler(sig, stop.set)
     application = telegram_app(app, polling=True, updates=updates)
-    async with application:
-        if application.post_init is not None:
-            await application.post_init(application)
-        await application.start()
-        assert application.updater is not None
-        await application.updater.start_polling(
-            allowed_updates=ALLOWED_UPDATES, timeout=poll_timeout
-        )
-        log.info("telegram: polling")
-        await stop.wait()
-        log.info("telegram: stopping")
-        await asyncio.wait_for(application.updater.stop(), SHUTDOWN_GRACE_SECONDS)
-        await asyncio.wait_for(application.stop(), SHUTDOWN_GRACE_SECONDS)
-    for sig in signals:
-        loop.remove_signal_handler(sig)
+    with Stopper(stop or asyncio.Event(), handle_signals) as stopping:
+        async with application:
+            if application.post_init is not None:
+                await application.post_init(application)
+            await application.start()
+            assert application.updater is not None
+            await application.updater.start_polling(
+                allowed_updates=ALLOWED_UPDATES, timeout=poll_timeout
+            )
+            log.info("telegram: polling")
+            await stopping.wait()
+            log.info("telegram: stopping")
+            await asyncio.wait_for(application.updater.stop(), SHUTDOWN_GRACE_SECONDS)
+            await asyncio.wait_for(application.stop(), SHUTDOWN_GRACE_SECONDS)
 
 
 async def process_webhook(

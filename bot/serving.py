@@ -1,0 +1,70 @@
+"""Running a long-lived process: stop on SIGTERM/SIGINT, serve aiohttp with a grace period.
+
+Shared by `kneecheck serve`, `kneecheck slack` and `kneecheck telegram`, so each stops
+the same way: stop taking new work, give the work in hand a grace period, exit within
+the 10 s a process manager allows after SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import signal
+from collections.abc import Callable
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_SECONDS = 8.0
+"""SIGTERM must end the process within 10 s; in-flight turns get this long to finish."""
+
+
+class Stopper:
+    """``with Stopper(stop, enabled)``: SIGTERM/SIGINT set ``stop``; handlers removed on exit."""
+
+    def __init__(self, stop: asyncio.Event, enabled: bool = True) -> None:
+        self.stop = stop
+        self.signals = (signal.SIGTERM, signal.SIGINT) if enabled else ()
+
+    def __enter__(self) -> asyncio.Event:
+        loop = asyncio.get_running_loop()
+        for sig in self.signals:
+            loop.add_signal_handler(sig, self.stop.set)
+        return self.stop
+
+    def __exit__(self, *exc: object) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in self.signals:
+            loop.remove_signal_handler(sig)
+
+
+async def serve_app(
+    web_app: web.Application,
+    *,
+    host: str,
+    port: int,
+    stop: asyncio.Event | None = None,
+    started: Callable[[int], None] | None = None,
+    handle_signals: bool = True,
+) -> None:
+    """Serve ``web_app`` until SIGTERM/SIGINT (or ``stop``); ``started`` gets the bound port."""
+    runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
+    await runner.setup()
+    # What start-up built (catalog, modules, the apps) lives as long as we serve: kept out of
+    # the collector's way, a full collection takes ~4 ms instead of stalling turns for ~45.
+    gc.freeze()
+    with Stopper(stop or asyncio.Event(), handle_signals) as stopping:
+        try:
+            site = web.TCPSite(runner, host, port)
+            await site.start()
+            bound = int(runner.addresses[0][1])
+            log.info("serving on port %d", bound)
+            if started is not None:
+                started(bound)
+            await stopping.wait()
+            log.info("stopping")
+        finally:
+            await runner.cleanup()  # stop accepting; in-flight requests get the grace period
+            gc.unfreeze()
