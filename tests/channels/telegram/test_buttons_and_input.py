@@ -6,14 +6,19 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.catalog.catalog import Catalog
-from bot.catalog.loader import load_catalog
 from tests.channels.telegram.harness import BotProcess, TelegramUser
 from tests.fakes.telegram import FakeTelegram
 
-_SAFETY = load_catalog().flow("kneecheck").step("red_flags")
-assert _SAFETY is not None
-RED_FLAGS = [option.id for option in _SAFETY.options if option.red_flag]
-"""Every warning sign of the real flow, in the order its keyboard shows them."""
+RED_FLAGS = [
+    "clot_breathless",
+    "cold_pale_leg",
+    "clot_leg",
+    "cant_bear_weight",
+    "hot_swollen_fever",
+    "numb_weak",
+    "dark_urine",
+    "long_cramp",
+]
 
 
 async def to_safety_question(user: TelegramUser) -> None:
