@@ -1,10 +1,16 @@
-"""Fixtures shared by every test package: the catalog and a real Redis."""
+"""Fixtures shared by every test package: the catalog and a real Redis.
+
+hypothesis is imported here, before any test runs: its pytest plugin otherwise imports it
+at the end of a session, and CPython 3.11.7's parser can then fail with "AST constructor
+recursion depth mismatch" (a CPython bug, gh-106905) after the channel tests ran.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import hypothesis  # noqa: F401  # imported up front, see below
 import pytest
 import redis.asyncio as aioredis
 
