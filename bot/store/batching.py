@@ -32,8 +32,8 @@ class CommandBatcher:
 
     async def execute_together(self, *commands: tuple[Any, ...]) -> list[Any]:
         """Several independent commands in the same pipeline: one round trip, no tasks."""
-        futures = [self._queued(args) for args in commands]
-        return [await future for future in futures]
+        # gather over plain futures creates no tasks, and marks every failure as retrieved.
+        return list(await asyncio.gather(*(self._queued(args) for args in commands)))
 
     def _queued(self, args: tuple[Any, ...]) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
