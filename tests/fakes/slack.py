@@ -25,13 +25,14 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
+
+from tests.fakes.served import Served
 
 JSONDict = dict[str, Any]
 
@@ -58,7 +59,7 @@ SIGNATURE_VERSION = "v0"
 # Serving an aiohttp application on loopback
 
 
-class LocalServer:
+class LocalServer(Served):
     """Serves an ``aiohttp.web.Application`` on 127.0.0.1, on a port the OS picks.
 
     Why our own socket: binding it ourselves tells us the port without reaching into aiohttp's
@@ -106,18 +107,6 @@ class LocalServer:
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
 
 # ---------------------------------------------------------------------------
@@ -334,7 +323,7 @@ def _short(value: object, limit: int = 160) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-class FakeSlack:
+class FakeSlack(Served):
     """A Slack Web API and response-URL server on 127.0.0.1 for the real slack_sdk client.
 
     Use as ``async with FakeSlack() as slack:`` and give ``slack.base_url`` to
@@ -397,18 +386,6 @@ class FakeSlack:
 
     async def stop(self) -> None:
         await self._server.stop()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     @property
     def url(self) -> str:

@@ -17,10 +17,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
+
+from tests.fakes.served import Served
 
 JSON = dict[str, Any]
 Keyboard = list[list[dict[str, str]]]
@@ -211,7 +212,7 @@ def _keyboard(markup: Any) -> Keyboard | None:
     return rows or None
 
 
-class FakeTelegram:
+class FakeTelegram(Served):
     """A Bot API server on 127.0.0.1 plus the user's side of every private chat."""
 
     def __init__(self, token: str = "123456:TEST", *, bot_username: str = "kneecheck_bot") -> None:
@@ -257,18 +258,6 @@ class FakeTelegram:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     @property
     def base_url(self) -> str:
