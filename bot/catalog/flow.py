@@ -31,6 +31,11 @@ class Option(_Strict):
     """Multi-choice only: picking it clears the others ("none of these")."""
     red_flag: bool = False
     """This option is a warning sign: the conversation goes to urgent advice."""
+    zone: str | None = None
+    """An IANA time zone this option stands for; the button shows the local time there, so
+    "which of these is the time where you are?" is answered at a glance."""
+    at: dt.time | None = None
+    """A local time of day this option stands for (the stretch reminder's time)."""
 
 
 class Transition(_Strict):
@@ -48,11 +53,25 @@ class Step(_Strict):
         return next((o for o in self.options if o.id == option_id), None)
 
 
+OutcomeKind = Literal["assessment", "end", "follow_up", "checkin"]
+
+
 class Outcome(_Strict):
-    """A terminal point of the flow: ``assessment`` or a polite end such as ``declined``."""
+    """A terminal point of the flow.
+
+    ``assessment`` shows the personalised assessment (or urgent advice); ``end`` is a
+    polite end such as ``declined``; ``follow_up`` hands the chosen reminders to the
+    reminder service; ``checkin`` records a diary entry. Every kind but ``assessment``
+    shows ``outcomes.<id>`` from content.
+    """
 
     id: Ident
-    kind: Literal["assessment", "end"]
+    kind: OutcomeKind
+    offer: str | None = None
+    """For ``assessment``: another flow (the follow-up reminders) offered with a button under
+    a non-urgent assessment. Urgent advice never comes with anything else."""
+    reminder_buttons: tuple[Literal["keep", "stop"], ...] = ()
+    """Buttons under the outcome's text that act on all the user's reminders."""
 
 
 class Signal(_Strict):
@@ -84,9 +103,10 @@ class Assessment(_Strict):
     red_flag_step: str
     min_score: int = Field(default=2, ge=1)
     max_causes: int = Field(default=3, ge=1)
-    causes: tuple[CauseRule, ...] = Field(min_length=1)
-    stretches: tuple[Pick, ...] = Field(min_length=1)
-    tips: tuple[Pick, ...] = Field(min_length=1)
+    causes: tuple[CauseRule, ...] = ()
+    stretches: tuple[Pick, ...] = ()
+    tips: tuple[Pick, ...] = ()
+    """A flow that only screens for warning signs (the check-in) has no causes or tips."""
     tiers: tuple[TierRule, ...] = ()
 
 
@@ -99,8 +119,6 @@ class FollowUp(_Strict):
     quiet_start: dt.time = dt.time(22)
     quiet_end: dt.time = dt.time(8)
     snooze_minutes: int = Field(default=60, ge=5)
-    stretch_times: tuple[dt.time, ...] = Field(min_length=1)
-    """The times a user can pick for the daily stretch reminder."""
     hydration_times: tuple[dt.time, ...] = Field(min_length=1)
     checkin_after_days: int = Field(default=3, ge=1)
     checkin_time: dt.time = dt.time(18)
@@ -116,6 +134,10 @@ class Flow(_Strict):
     outcomes: tuple[Outcome, ...] = Field(min_length=1)
     assessment: Assessment | None = None
     follow_up: FollowUp | None = None
+    facts: dict[Ident, tuple[Ident, ...]] = Field(default_factory=dict)
+    """Facts the service supplies when a conversation starts (name: possible values), which
+    conditions read like answers: whether the user's time zone is known, the last check-in's
+    trend. The engine stays pure; the shell looks them up."""
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Flow:
@@ -125,6 +147,9 @@ class Flow(_Strict):
             if node.id in seen:
                 raise ValueError(f"step or outcome id {node.id!r} is defined twice")
             seen.add(node.id)
+        for name in self.facts:
+            if name in seen:
+                raise ValueError(f"fact {name!r} has the name of a step or outcome")
         return self
 
     @cached_property

@@ -18,3 +18,9 @@ def missing_targets(flow: Flow) -> set[str]:
 def red_flag_options(step: Step) -> tuple[str, ...]:
     """Ids of the step's options marked ``red_flag``, in the order the flow lists them."""
     return tuple(o.id for o in step.options if o.red_flag)
+
+
+def successors(flow: Flow, node: str) -> tuple[str, ...]:
+    """Where the conversation can go from ``node`` (nowhere from an outcome)."""
+    step = flow.step(node)
+    return tuple(t.to for t in step.next) if step is not None else ()

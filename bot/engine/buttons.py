@@ -8,10 +8,19 @@ and a well-formed but outdated button is left to the engine to call stale.
 
 from __future__ import annotations
 
-from bot.engine.events import Back, Choose, Event, Restart, Resume, Stop, Submit, Toggle
+from bot.engine.events import Back, Choose, Event, Restart, Resume, Start, Stop, Submit, Toggle
 from bot.engine.replies import Choice, ChoiceAction
 
-CODES: dict[ChoiceAction, str] = {"choose": "c", "toggle": "t", "submit": "s", "command": "m"}
+CODES: dict[ChoiceAction, str] = {
+    "choose": "c",
+    "toggle": "t",
+    "submit": "s",
+    "command": "m",
+    "start": "f",
+    "reminder": "r",
+}
+"""``r`` buttons (``r|<reminder>|<action>|<due>``) belong to the reminder service: channels
+read them with :func:`bot.reminders.buttons.decode` before asking this module."""
 COMMAND_EVENTS = {"back": Back, "restart": Restart, "resume": Resume, "stop": Stop}
 MAX_VERSION_DIGITS = 10
 
@@ -47,4 +56,6 @@ def decode(data: str) -> Event | None:
         case "m":
             command = COMMAND_EVENTS.get(value)
             return command() if command else None
+        case "f":
+            return Start(flow=value) if value.isidentifier() else None
     return None

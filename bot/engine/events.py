@@ -11,9 +11,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Start:
-    """Begin a check, or offer to resume one in progress."""
+    """Begin a check, or offer to resume one in progress.
+
+    ``flow`` names the flow to begin (a check-in, from its reminder's button); without
+    it, the default flow.
+    """
 
     locale: str | None = None
+    flow: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +65,10 @@ class Back:
 
 @dataclass(frozen=True, slots=True)
 class Restart:
+    """Begin the current flow (or ``flow``) again, answers cleared."""
+
     locale: str | None = None
+    flow: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,11 +7,12 @@ property-tested. The shell saves ``turn.session`` only when ``turn.changed``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from bot.catalog.catalog import Catalog
 from bot.catalog.content import Content
-from bot.catalog.flow import Flow, Step
+from bot.catalog.flow import Flow, Outcome, Step
 from bot.engine import assessment, matching
 from bot.engine.events import (
     Back,
@@ -47,6 +48,10 @@ class _Ctx:
     flow: Flow
     content: Content
     now: int
+    facts: Mapping[str, str]
+
+    def ask(self, session: Session) -> Reply:
+        return question(self.flow, self.content, session, now=self.now)
 
     def notice(self, key: str, **fmt: str) -> Reply:
         text = self.content.ui[key].format(**fmt) if fmt else self.content.ui[key]
@@ -60,10 +65,21 @@ def advance(
     *,
     now: int,
     flow_id: str = DEFAULT_FLOW,
+    facts: Mapping[str, str] | None = None,
 ) -> Turn:
-    """Apply ``event`` to ``session`` and say what to show and what to do."""
+    """Apply ``event`` to ``session`` and say what to show and what to do.
+
+    ``facts`` (the flow's declared facts, looked up by the shell) are kept in a session
+    that (re)starts with this event; other events keep the session's own.
+    """
     locale = getattr(event, "locale", None) or (session.locale if session else None)
-    ctx = _Ctx(catalog.flow(flow_id), catalog.content(locale), now)
+    wanted = _flow_of(event, session, flow_id)
+    if wanted not in catalog.flows:  # a forged start button
+        ui = catalog.content(locale).ui
+        return Turn(session, (Reply("notice", (Section(paragraphs=(ui["unknown_option"],)),)),))
+    flow = catalog.flow(wanted)
+    known = {k: v for k, v in (facts or {}).items() if v in flow.facts.get(k, ())}
+    ctx = _Ctx(flow, catalog.content(locale), now, known)
     turn = _dispatch(ctx, session, event, catalog.locale_for(locale))
     if turn.changed and turn.session is not None:
         version = (session.version if session else 0) + 1
@@ -71,11 +87,19 @@ def advance(
     return turn
 
 
+def _flow_of(event: Event, session: Session | None, default: str) -> str:
+    """One conversation at a time: the flow a start names, else the session's own."""
+    if isinstance(event, Start):
+        return event.flow or default
+    if isinstance(event, Restart):
+        return event.flow or (session.flow if session else default)
+    return session.flow if session else default
+
+
 def _dispatch(ctx: _Ctx, session: Session | None, event: Event, locale: str) -> Turn:
     match event:
         case Start():
-            if _in_progress(session):
-                assert session is not None
+            if session is not None and _in_progress(session) and event.flow in (None, session.flow):
                 return Turn(session, (_resume_prompt(ctx, session),))
             return _begin(ctx, session, locale)
         case Restart():
@@ -84,7 +108,7 @@ def _dispatch(ctx: _Ctx, session: Session | None, event: Event, locale: str) -> 
         case Resume():
             if session is None or session.status != "active" or _step(ctx, session) is None:
                 return Turn(session, (ctx.notice("not_started"),))
-            return Turn(session, (question(ctx.flow, ctx.content, session),))
+            return Turn(session, (ctx.ask(session),))
         case Stop():
             return _stop(ctx, session)
         case Back():
@@ -131,6 +155,7 @@ def _begin(ctx: _Ctx, previous: Session | None, locale: str) -> Turn:
         flow=ctx.flow.id,
         locale=locale,
         version=previous.version if previous else 0,
+        facts=dict(ctx.facts),
     )
     return _enter(ctx, previous, fresh, ctx.flow.start, ())
 
@@ -142,6 +167,7 @@ def _enter(
     node: str,
     before: tuple[Reply, ...],
     pending: tuple[str, ...] = (),
+    effects: tuple[Effect, ...] = (),
 ) -> Turn:
     """Move to step or outcome ``node``; the new question is shown at the next version."""
     if ctx.flow.step(node) is not None:
@@ -155,20 +181,37 @@ def _enter(
                 "outcome": None,
             }
         )
-        return Turn(moved, (*before, question(ctx.flow, ctx.content, moved)), changed=True)
+        return Turn(moved, (*before, ctx.ask(moved)), effects, changed=True)
     outcome = ctx.flow.outcome(node)
     assert outcome is not None, f"dangling transition to {node!r}"  # `flows check` forbids it
     done = session.model_copy(
         update={"status": "done", "step": None, "pending": (), "misses": 0, "outcome": node}
     )
+    answers = tuple(session.seen().items())
     if outcome.kind == "assessment":
         reply = assessment.assess(ctx.flow, ctx.content, done.answers)
-        effect = Finished(node, reply.tier)
+        effect = Finished(node, reply.tier, outcome.kind, ctx.flow.id, answers)
+        if outcome.offer is not None and reply.kind == "result":
+            label = ctx.content.ui[f"offer_{outcome.offer}"]
+            reply = replace(reply, choices=(Choice(outcome.offer, label, "start"),))
     else:
-        text = ctx.content.outcomes[node]
-        reply = Reply(kind="info", sections=(Section(paragraphs=(text.text,)),))
-        effect = Finished(node, None)
-    return Turn(done, (*before, reply), (effect,), changed=True)
+        reply = _outcome_text(ctx, outcome)
+        effect = Finished(node, None, outcome.kind, ctx.flow.id, answers)
+    return Turn(done, (*before, reply), (*effects, effect), changed=True)
+
+
+def _outcome_text(ctx: _Ctx, outcome: Outcome) -> Reply:
+    text = ctx.content.outcomes[outcome.id]
+    choices = tuple(
+        Choice(action, ctx.content.ui[f"reminders_{action}"], "reminder")
+        for action in outcome.reminder_buttons
+    )
+    return Reply(
+        kind="info",
+        sections=(Section(paragraphs=(text.text,)),),
+        choices=choices,
+        step="all" if choices else None,
+    )
 
 
 def _stop(ctx: _Ctx, session: Session | None) -> Turn:
@@ -187,7 +230,7 @@ def _back(ctx: _Ctx, session: Session | None) -> Turn:
     if not session.answers:
         return Turn(session, (ctx.notice("at_first"),))
     *kept, _last = session.answers
-    answers, node = _on_path(ctx.flow, {key: session.answers[key] for key in kept})
+    answers, node = _on_path(ctx.flow, {key: session.answers[key] for key in kept}, session.facts)
     rewound = session.model_copy(update={"answers": answers})
     step = ctx.flow.step(node)
     previous = session.answers.get(node)
@@ -196,7 +239,9 @@ def _back(ctx: _Ctx, session: Session | None) -> Turn:
     return _enter(ctx, session, rewound, node, (), pending)
 
 
-def _on_path(flow: Flow, answers: dict[str, AnswerValue]) -> tuple[dict[str, AnswerValue], str]:
+def _on_path(
+    flow: Flow, answers: dict[str, AnswerValue], facts: Mapping[str, str]
+) -> tuple[dict[str, AnswerValue], str]:
     """The answers that lie on the path from the start, and the first question left open.
 
     Answers off the path (a warning sign typed before consent, a branch left by going
@@ -207,7 +252,7 @@ def _on_path(flow: Flow, answers: dict[str, AnswerValue]) -> tuple[dict[str, Ans
     node = flow.start
     while (step := flow.step(node)) is not None and node in answers:
         kept[node] = answers[node]
-        node = next_node(step, kept)
+        node = next_node(step, {**facts, **kept})
     return kept, node
 
 
@@ -228,7 +273,7 @@ def _answer(ctx: _Ctx, session: Session | None, event: Choose | Toggle | Submit)
                 return Turn(session, (ctx.notice("unknown_option"),))
             pending = _toggled(step, session.pending, option)
             ticked = session.model_copy(update={"pending": pending})
-            return Turn(ticked, (question(ctx.flow, ctx.content, ticked),), changed=True)
+            return Turn(ticked, (ctx.ask(ticked),), changed=True)
         case Submit(options=options):
             picked = session.pending if options is None else options
             if step.kind != "multi" or any(step.option(o) is None for o in picked):
@@ -270,7 +315,7 @@ def _record(ctx: _Ctx, session: Session, step: Step, value: AnswerValue) -> Turn
         version=session.shown,
         asked=asked_section(ctx.flow, ctx.content, session, step),
     )
-    return _enter(ctx, session, answered, next_node(step, answers), (transcript,))
+    return _enter(ctx, session, answered, next_node(step, session.seen(answers)), (transcript,))
 
 
 def _text(ctx: _Ctx, session: Session | None, text: str) -> Turn:
@@ -304,7 +349,7 @@ def _miss(ctx: _Ctx, session: Session, step: Step) -> Turn:
     labels = ctx.content.steps[step.id].options
     listed = ctx.content.ui["answer_joiner"].join(f'"{labels[o.id].label}"' for o in step.options)
     again = ctx.notice("no_match_again", choices=listed)
-    return Turn(missed, (again, question(ctx.flow, ctx.content, missed)), changed=True)
+    return Turn(missed, (again, ctx.ask(missed)), changed=True)
 
 
 def _red_flags_in(content: Content, text: str) -> tuple[str, ...]:

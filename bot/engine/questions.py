@@ -6,8 +6,11 @@ condition depends on a question not yet answered is not counted until it is.
 
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 from bot.catalog.content import Content
-from bot.catalog.flow import Flow, Step
+from bot.catalog.flow import Flow, Option, Step
 from bot.engine.replies import Choice, ChoiceAction, Reply, Section
 from bot.engine.session import Session
 
@@ -39,13 +42,16 @@ def remaining(flow: Flow, step_id: str, answers: dict[str, str | tuple[str, ...]
 def progress(flow: Flow, content: Content, session: Session) -> str | None:
     if session.step is None:
         return None
-    done = sum(1 for key in session.answers if key != session.step)
-    total = done + remaining(flow, session.step, session.answers)
+    done = sum(1 for key in session.answers if key != session.step and flow.step(key))
+    total = done + remaining(flow, session.step, session.seen())
     return content.ui["progress"].format(n=done + 1, total=total)
 
 
-def question(flow: Flow, content: Content, session: Session) -> Reply:
-    """The reply that asks ``session.step``, with ticks for pending multi-choice answers."""
+def question(flow: Flow, content: Content, session: Session, *, now: int | None = None) -> Reply:
+    """The reply that asks ``session.step``, with ticks for pending multi-choice answers.
+
+    An option that stands for a time zone shows the local time there at ``now``.
+    """
     assert session.step is not None
     step = flow.step(session.step)
     assert step is not None
@@ -53,7 +59,9 @@ def question(flow: Flow, content: Content, session: Session) -> Reply:
     multi = step.kind == "multi"
     action: ChoiceAction = "toggle" if multi else "choose"
     choices = [
-        Choice(o.id, text.options[o.id].label, action, selected=o.id in session.pending)
+        Choice(
+            o.id, _label(content, o, text.options[o.id].label, now), action, o.id in session.pending
+        )
         for o in step.options
     ]
     if multi:
@@ -70,6 +78,13 @@ def question(flow: Flow, content: Content, session: Session) -> Reply:
         multi=multi,
         progress=asked.title,
     )
+
+
+def _label(content: Content, option: Option, label: str, now: int | None) -> str:
+    if option.zone is None or now is None:
+        return label
+    local = dt.datetime.fromtimestamp(now, ZoneInfo(option.zone))
+    return content.ui["zone_option"].format(time=local.strftime("%H:%M"), place=label)
 
 
 def asked_section(flow: Flow, content: Content, session: Session, step: Step) -> Section:

@@ -7,10 +7,12 @@ Texts here are already localised and are plain text: renderers escape them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
-ChoiceAction = Literal["choose", "toggle", "submit", "command"]
+ChoiceAction = Literal["choose", "toggle", "submit", "command", "start", "reminder"]
+"""``start`` begins the flow ``value`` (the follow-up offer); ``reminder`` buttons act on the
+user's reminders (value ``keep``/``stop``), not on the flow."""
 ReplyKind = Literal["question", "prompt", "notice", "answered", "result", "urgent", "info"]
 
 
@@ -68,10 +70,21 @@ class Reply:
 
 @dataclass(frozen=True, slots=True)
 class Finished:
-    """The flow reached an outcome; ``tier`` is set for an assessment."""
+    """The flow reached an outcome; ``tier`` is set for an assessment.
+
+    ``answers`` go with it (and ``facts``) so the shell can act on a ``follow_up``
+    (schedule the chosen reminders) or a ``checkin`` (write the diary entry) without
+    reading the session again.
+    """
 
     outcome: str
     tier: str | None
+    kind: str = field(default="end", compare=False)
+    flow: str = field(default="kneecheck", compare=False)
+    answers: tuple[tuple[str, str | tuple[str, ...]], ...] = field(default=(), compare=False)
+
+    def answer(self, step: str) -> str | tuple[str, ...] | None:
+        return dict(self.answers).get(step)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,8 +32,15 @@ class Session(BaseModel):
     misses: int = Field(default=0, alias="m", ge=0)
     outcome: str | None = Field(default=None, alias="o")
     locale: str = Field(default="en", alias="l")
+    facts: dict[str, str] = Field(default_factory=dict, alias="k")
+    """What the service knew when the conversation began (the flow's ``facts``)."""
     # No timestamps: the key's TTL already says when the user was last active,
     # and leaving them out keeps a mid-flow session inside Redis's 160-byte class.
+
+    def seen(self, answers: dict[str, AnswerValue] | None = None) -> dict[str, AnswerValue]:
+        """What conditions read: the answers, with the facts alongside (answers win)."""
+        given = self.answers if answers is None else answers
+        return {**self.facts, **given} if self.facts else given
 
     def dump(self) -> str:
         return self.model_dump_json(by_alias=True, exclude_defaults=True)

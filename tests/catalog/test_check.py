@@ -61,6 +61,9 @@ class Broken:
         (flows / "kneecheck.yaml").write_text(
             yaml.safe_dump(self.flow, sort_keys=False), encoding="utf-8"
         )
+        for other in FLOWS_DIR.glob("*.yaml"):  # the other flows, unchanged
+            if other.name != "kneecheck.yaml":
+                (flows / other.name).write_text(other.read_text(encoding="utf-8"), "utf-8")
         for locale, data in self.content.items():
             text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
             (content / f"{locale}.yaml").write_text(text, encoding="utf-8")
@@ -154,10 +157,10 @@ def test_red_flag_outside_the_red_flag_step(broken: Broken) -> None:
 )
 def test_assessment_item_without_text(broken: Broken, section: str, item: str, what: str) -> None:
     del broken.en[section][item]
-    assert broken.check() == [
+    assert (
         f"{broken.content_file()}: {section}.{item}: no text for the {what} {item!r} "
         "of flow 'kneecheck'"
-    ]
+    ) in broken.check()
 
 
 def test_step_without_text(broken: Broken) -> None:
@@ -186,7 +189,8 @@ def test_red_flag_option_without_advice(broken: Broken) -> None:
     del broken.en["red_flags"]["long_cramp"]
     assert broken.check() == [
         f"{broken.content_file()}: red_flags.long_cramp: option 'long_cramp' of step "
-        "'red_flags' is a red flag but has no advice here"
+        f"'{step}' is a red flag but has no advice here"
+        for step in ("ck_flags", "red_flags")
     ]
 
 
@@ -386,8 +390,8 @@ def test_question_over_one_message(broken: Broken) -> None:
 
 def test_assessment_that_cannot_be_built(broken: Broken) -> None:
     del broken.en["ui"]["title_relief"]
-    assert broken.check() == [
+    assert (
         f"{broken.content_file()}: (assessment): cannot build the assessment of flow "
         "'kneecheck': missing 'title_relief' (a content key, or a ui placeholder the bot "
         "does not fill)"
-    ]
+    ) in broken.check()

@@ -23,7 +23,7 @@ def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
 
 def test_check_ok(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_check(None, None) == 0
-    assert capsys.readouterr().out == "flows check: OK (1 flow, 12 steps, 1 locale)\n"
+    assert capsys.readouterr().out == "flows check: OK (3 flows, 19 steps, 1 locale)\n"
 
 
 def test_check_prints_each_problem_and_a_count(
@@ -59,4 +59,6 @@ def test_graph_prints_mermaid(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_graph_of_an_unknown_flow(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_graph("kneeckeck", None, None) == 1
-    assert capsys.readouterr().err == "flows graph: no flow 'kneeckeck' (flows: kneecheck)\n"
+    assert capsys.readouterr().err == (
+        "flows graph: no flow 'kneeckeck' (flows: checkin, followup, kneecheck)\n"
+    )

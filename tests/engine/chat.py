@@ -54,6 +54,14 @@ TYPICAL: dict[str, Answer] = {
     "sitting": "under_4h",
     "age": "a18_39",
     "conditions": ["none"],
+    # The follow-up offer and the check-in (flows/followup.yaml, flows/checkin.yaml).
+    "fu_offer": ["none"],
+    "fu_time": "t0800",
+    "fu_zone": "z_london",
+    "ck_flags": ["none"],
+    "ck_trend": "same",
+    "ck_spasms": "few",
+    "ck_severity": "s3",
 }
 """A typical adult with no warning signs: what :meth:`EngineChat.walk` answers by default."""
 
@@ -95,8 +103,8 @@ class EngineChat:
 
     # -- what the user does ------------------------------------------------------------
 
-    def start(self, locale: str | None = None) -> Reply:
-        return self.send(Start(locale))
+    def start(self, locale: str | None = None, *, flow: str | None = None) -> Reply:
+        return self.send(Start(locale, flow))
 
     def say(self, text: str) -> Reply:
         return self.send(Text(text))
@@ -110,6 +118,8 @@ class EngineChat:
             raise NoSuchChoice(f"no button {label_or_option!r} on this message; it has: {offered}")
         if choice.action == "command":
             return self.send(_command(choice.value))
+        if choice.action == "start":
+            return self.send(Start(flow=choice.value))
         assert message.step is not None, "an answer button always names its step"
         match choice.action:
             case "choose":

@@ -228,8 +228,9 @@ def test_a_double_tap_answers_once(chat: EngineChat) -> None:
 
 
 def test_pressing_an_answer_after_the_result_changes_nothing(chat: EngineChat) -> None:
+    question = chat.walk(until="conditions")
     chat.walk()
-    chat.press("none")  # the last question's buttons, still on screen
+    chat.press("none", on=question)  # the last question's buttons, still on screen
     assert_refused(chat, STALE)
 
 

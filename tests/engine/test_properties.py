@@ -299,7 +299,10 @@ def check_turns(
 ) -> None:
     """Check every turn since the first ``sent`` (one action may take several events)."""
     for turn in chat.turns[sent:]:
-        check_turn(before, turn, flow, content)
+        saved = turn.session if turn.changed else before
+        # The result's follow-up button moves the user on to the followup flow.
+        current = chat.catalog.flow(saved.flow) if saved is not None else flow
+        check_turn(before, turn, current, content)
         before = turn.session if turn.changed else before
 
 
@@ -318,12 +321,13 @@ def test_any_sequence_of_events_keeps_every_promise(
     chat.walk(until=path[depth] if depth < len(path) else None, location=location)
     for action in script:
         before, sent = chat.session, len(chat.turns)
+        current = catalog.flow(before.flow) if before is not None else flow
         if action.kind == "answer":
-            answer(action, chat, flow)
+            answer(action, chat, current)
         elif action.kind == "press":
             press(action, chat)
         else:
-            event = concrete(action, chat, flow)
+            event = concrete(action, chat, current)
             assert event is not None
             chat.send(event)
         check_turns(chat, sent, before, flow, content)

@@ -13,7 +13,7 @@ from bot.reminders.model import after_delivery, checkin, daily, scheduled, shoul
 
 @pytest.fixture
 def rules(catalog: Catalog) -> FollowUp:
-    rules = catalog.flow("kneecheck").follow_up
+    rules = catalog.flow("followup").follow_up
     assert rules is not None
     return rules
 

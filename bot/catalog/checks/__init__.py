@@ -22,6 +22,9 @@ the sections built from them), :mod:`.limits` (Telegram's sizes) and
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from bot.catalog.catalog import Catalog
 from bot.catalog.checks.assessment import check_assessment_rules, check_assessment_sections
 from bot.catalog.checks.limits import (
@@ -49,6 +52,34 @@ __all__ = [
 ]
 
 
+def check_across_flows(catalog: Catalog, sink: Callable[[str, str], Add]) -> None:
+    """What one flow says about another: offers name a flow, step ids are unique, zones exist.
+
+    Step ids must be unique across flows because content keys a step's text by its id.
+    """
+    owner: dict[str, str] = {}
+    for flow in catalog.flows.values():
+        add = sink("flow", flow.id)
+        for outcome in flow.outcomes:
+            if outcome.offer is not None and outcome.offer not in catalog.flows:
+                add(f"outcomes[{outcome.id}].offer", f"{outcome.offer!r} names no flow")
+        for step in flow.steps:
+            if step.id in owner:
+                add(f"steps[{step.id}]", f"step id {step.id!r} is also used by {owner[step.id]!r}")
+            owner.setdefault(step.id, flow.id)
+            for option in step.options:
+                if option.zone is not None and not _is_zone(option.zone):
+                    add(f"steps[{step.id}].options[{option.id}].zone", f"unknown {option.zone!r}")
+
+
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def check_catalog(catalog: Catalog) -> list[Problem]:
     """Every problem in the loaded flows and content, in a stable order, without duplicates."""
     problems: list[Problem] = []
@@ -58,6 +89,7 @@ def check_catalog(catalog: Catalog) -> list[Problem]:
         return lambda path, message: problems.append(Problem(file, path, message))
 
     flows = list(catalog.flows.values())
+    check_across_flows(catalog, sink)
     for flow in flows:
         add = sink("flow", flow.id)
         check_paths(flow, add)

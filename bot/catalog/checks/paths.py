@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.catalog.checks.problem import Add
 from bot.catalog.flow import Flow, Step
-from bot.catalog.flow_queries import missing_targets
+from bot.catalog.flow_queries import missing_targets, successors
 
 
 def check_paths(flow: Flow, add: Add) -> None:
@@ -39,6 +39,8 @@ def check_paths(flow: Flow, add: Add) -> None:
                 f"outcomes[{outcome.id}]",
                 f"outcome {outcome.id!r} cannot be reached from start {flow.start!r}",
             )
+        if outcome.offer is not None and outcome.kind != "assessment":
+            add(f"outcomes[{outcome.id}].offer", "only an assessment can offer another flow")
     _check_loops(flow, start, add)
     finishing = _can_finish(flow)
     for step in flow.steps:
@@ -55,11 +57,10 @@ def _reachable(flow: Flow) -> set[str]:
     seen = {flow.start}
     todo = [flow.start]
     while todo:
-        step = flow.step(todo.pop())
-        for transition in step.next if step else ():
-            if transition.to not in seen:
-                seen.add(transition.to)
-                todo.append(transition.to)
+        for target in successors(flow, todo.pop()):
+            if target not in seen:
+                seen.add(target)
+                todo.append(target)
     return seen
 
 

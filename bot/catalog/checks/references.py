@@ -45,7 +45,14 @@ def _conditions(flow: Flow) -> Iterator[tuple[str, Condition]]:
 def _check_condition(flow: Flow, path: str, condition: Condition, add: Add) -> None:
     for step_id, option_id in condition.refs():
         step = flow.step(step_id)
-        if step is None:
+        if step_id in flow.facts:
+            values = flow.facts[step_id]
+            if option_id is not None and option_id not in values:
+                add(
+                    path,
+                    f"fact {step_id!r} has no value {option_id!r} (it has: {', '.join(values)})",
+                )
+        elif step is None:
             add(path, f"refers to step {step_id!r}, which does not exist")
         elif option_id is not None and step.option(option_id) is None:
             known = ", ".join(o.id for o in step.options)
@@ -70,8 +77,13 @@ def check_flow_texts(flow: Flow, content: Content, add: Add) -> None:
                     f"no label for option {option.id!r} of step {step.id!r}",
                 )
     for outcome in flow.outcomes:
-        if outcome.kind == "end" and outcome.id not in content.outcomes:
-            add(f"outcomes.{outcome.id}", f"no text for the end outcome {outcome.id!r}")
+        if outcome.kind != "assessment" and outcome.id not in content.outcomes:
+            add(f"outcomes.{outcome.id}", f"no text for the {outcome.kind} outcome {outcome.id!r}")
+        if outcome.offer is not None and f"offer_{outcome.offer}" not in content.ui:
+            add(f"ui.offer_{outcome.offer}", f"no label for the button offering {outcome.offer!r}")
+        for action in outcome.reminder_buttons:
+            if f"reminders_{action}" not in content.ui:
+                add(f"ui.reminders_{action}", f"no label for the {action!r} reminders button")
     rules = flow.assessment
     if rules is None:
         return
@@ -120,10 +132,10 @@ def check_unused_texts(flows: list[Flow], content: Content, add: Add) -> None:
                     f"steps.{step_id}.options.{option_id}",
                     f"text for option {option_id!r}, but step {step_id!r} has no such option",
                 )
-    ends = {o.id for f in flows for o in f.outcomes if o.kind == "end"}
+    ends = {o.id for f in flows for o in f.outcomes if o.kind != "assessment"}
     for outcome_id in content.outcomes:
         if outcome_id not in ends:
-            add(f"outcomes.{outcome_id}", f"no flow has an end outcome {outcome_id!r}")
+            add(f"outcomes.{outcome_id}", f"no flow has an outcome {outcome_id!r} that shows text")
     rules = [f.assessment for f in flows if f.assessment is not None]
     if not rules:
         return

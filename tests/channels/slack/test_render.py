@@ -175,6 +175,10 @@ def test_confirm_has_a_danger_button_and_a_safe_one() -> None:
 def test_every_question_of_the_flow_renders_valid_blocks(catalog: Catalog) -> None:
     chat = EngineChat(catalog)
     chat.walk(location="behind")
+    chat.press("followup")
+    chat.walk(fu_offer=["stretch", "checkin"])
+    chat.start(flow="checkin")
+    chat.walk()
     for reply in chat.questions:
         for part in messages(reply, OWNER):
             assert block_errors(part.blocks) == [], reply.step

@@ -42,7 +42,7 @@ def seen(
     tier: str | None = None
     if options:
         kind = "question"
-    elif buttons:
+    elif any(d.startswith("m|") for d in buttons):
         kind = "prompt"
     elif content.ui["title_urgent"] in text:
         kind = "urgent"
