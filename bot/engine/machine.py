@@ -49,6 +49,8 @@ class _Ctx:
     content: Content
     now: int
     facts: Mapping[str, str]
+    triage: Flow
+    """The default flow, whose warning signs a flow without its own screening uses."""
 
     def ask(self, session: Session) -> Reply:
         return question(self.flow, self.content, session, now=self.now)
@@ -79,7 +81,7 @@ def advance(
         return Turn(session, (Reply("notice", (Section(paragraphs=(ui["unknown_option"],)),)),))
     flow = catalog.flow(wanted)
     known = {k: v for k, v in (facts or {}).items() if v in flow.facts.get(k, ())}
-    ctx = _Ctx(flow, catalog.content(locale), now, known)
+    ctx = _Ctx(flow, catalog.content(locale), now, known, catalog.flow(flow_id))
     turn = _dispatch(ctx, session, event, catalog.locale_for(locale))
     if turn.changed and turn.session is not None:
         version = (session.version if session else 0) + 1
@@ -364,7 +366,11 @@ def _red_flags_in(content: Content, text: str) -> tuple[str, ...]:
 def _urgent(ctx: _Ctx, session: Session | None, flags: tuple[str, ...]) -> Turn:
     """Warning signs typed at any point: urgent advice first, and the check ends there."""
     rules = ctx.flow.assessment
-    assert rules is not None
+    if rules is None:  # a flow without its own screening (the follow-up offer)
+        triage = ctx.triage
+        assert triage.assessment is not None  # `flows check`: the default flow screens
+        answers = {triage.assessment.red_flag_step: flags}
+        return Turn(session, (assessment.urgent(triage, ctx.content, answers),))
     if session is None or session.status != "active":
         answers: dict[str, AnswerValue] = {rules.red_flag_step: flags}
         return Turn(session, (assessment.urgent(ctx.flow, ctx.content, answers),))
