@@ -369,8 +369,8 @@ def _urgent(ctx: _Ctx, session: Session | None, flags: tuple[str, ...]) -> Turn:
     if rules is None:  # a flow without its own screening (the follow-up offer)
         triage = ctx.triage
         assert triage.assessment is not None  # `flows check`: the default flow screens
-        answers = {triage.assessment.red_flag_step: flags}
-        return Turn(session, (assessment.urgent(triage, ctx.content, answers),))
+        screened = {triage.assessment.red_flag_step: flags}
+        return Turn(session, (assessment.urgent(triage, ctx.content, screened),))
     if session is None or session.status != "active":
         answers: dict[str, AnswerValue] = {rules.red_flag_step: flags}
         return Turn(session, (assessment.urgent(ctx.flow, ctx.content, answers),))
