@@ -34,6 +34,24 @@ STEPS = Counter(
 )
 TIERS = Counter("kneecheck_triage", "Assessments by triage tier", ["tier"], registry=REGISTRY)
 ERRORS = Counter("kneecheck_errors", "Errors by place", ["where"], registry=REGISTRY)
+REMINDERS_SCHEDULED = Counter(
+    "kneecheck_reminders_scheduled", "Reminders set up by users", ["kind"], registry=REGISTRY
+)
+REMINDERS_SENT = Counter(
+    "kneecheck_reminders_sent", "Reminder messages delivered", ["kind"], registry=REGISTRY
+)
+REMINDERS_FAILED = Counter(
+    "kneecheck_reminders_failed",
+    "Reminder deliveries that failed (retried by the queue) or were given up",
+    ["reason"],
+    registry=REGISTRY,
+)
+REMINDERS_DROPPED = Counter(
+    "kneecheck_reminders_dropped",
+    "Reminder jobs that found nothing to send (stopped, moved, too late, erased)",
+    ["reason"],
+    registry=REGISTRY,
+)
 TURN_SECONDS = Histogram(
     "kneecheck_turn_seconds",
     "Time to handle one turn (load, engine, save)",

@@ -34,6 +34,8 @@ def encode(action: ChoiceAction, step: str, value: str, version: int) -> str:
 
 
 def encode_choice(choice: Choice, step: str | None, version: int) -> str:
+    if choice.target is not None:
+        step, version = choice.target
     return encode(choice.action, step or "", choice.value, version)
 
 

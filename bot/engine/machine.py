@@ -92,6 +92,8 @@ def advance(
 def _flow_of(event: Event, session: Session | None, default: str) -> str:
     """One conversation at a time: the flow a start names, else the session's own."""
     if isinstance(event, Start):
+        if event.flow is None and session is not None and _in_progress(session):
+            return session.flow  # offered to resume what is in progress, whichever flow
         return event.flow or default
     if isinstance(event, Restart):
         return event.flow or (session.flow if session else default)

@@ -24,6 +24,9 @@ class Choice:
     label: str
     action: ChoiceAction
     selected: bool = False
+    target: tuple[str, int] | None = None
+    """What the button acts on when not the reply's own question: (reminder id, due) for a
+    reminder's buttons, several of which can share one message (/reminders)."""
 
 
 @dataclass(frozen=True, slots=True)

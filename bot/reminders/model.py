@@ -9,6 +9,7 @@ so late or duplicate jobs are harmless.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -40,6 +41,40 @@ class Reminders(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     items: dict[str, Reminder] = Field(default_factory=dict)
+    locale: str | None = None
+    """The language the reminders are written in (the user's, when they set them up)."""
+
+    def with_item(self, reminder: Reminder) -> Reminders:
+        return self.model_copy(update={"items": {**self.items, reminder.id: reminder}})
+
+    def without(self, reminder_id: str) -> Reminders:
+        items = {k: v for k, v in self.items.items() if k != reminder_id}
+        return self.model_copy(update={"items": items})
+
+
+ORDER: tuple[ReminderKind, ...] = ("stretch", "hydration", "checkin")
+"""The order /reminders lists them in."""
+
+
+def parse(raw: str | None) -> Reminders:
+    return Reminders.model_validate_json(raw) if raw else Reminders()
+
+
+def occurrences(reminders: Reminders) -> set[tuple[str, int]]:
+    """The (reminder, due) pairs the queue must hold jobs for."""
+    return {(r.id, r.due) for r in reminders.items.values() if r.due is not None and not r.paused}
+
+
+def profile_answers(raw: str | None) -> dict[str, str | tuple[str, ...]]:
+    """The finished check's answers, as stored (lists back to tuples)."""
+    if not raw:
+        return {}
+    loaded = json.loads(raw)
+    return {k: tuple(v) if isinstance(v, list) else str(v) for k, v in loaded.items()}
+
+
+def local(epoch: int, zone: str) -> dt.datetime:
+    return dt.datetime.fromtimestamp(epoch, ZoneInfo(zone))
 
 
 def quiet(rules: FollowUp) -> QuietHours:
@@ -108,3 +143,18 @@ def should_deliver(reminder: Reminder, rules: FollowUp, due: int, now: dt.dateti
 def scheduled(reminders: Mapping[str, Reminder]) -> list[Reminder]:
     """What /reminders lists: every reminder with a next delivery, soonest first."""
     return sorted((r for r in reminders.values() if r.due is not None), key=lambda r: r.due or 0)
+
+
+def resumed(reminder: Reminder, rules: FollowUp, now: dt.datetime) -> Reminder:
+    """Unpaused: the next occurrence from now (a one-off check-in comes a few days later)."""
+    if reminder.kind == "checkin":
+        again = checkin(reminder.zone, rules, now)
+        return again.model_copy(update={"paused": False})
+    due = next_due(reminder.times, ZoneInfo(reminder.zone), now, quiet(rules))
+    return reminder.model_copy(update={"paused": False, "due": _epoch(due)})
+
+
+def moved(reminder: Reminder, at: dt.time, rules: FollowUp, now: dt.datetime) -> Reminder:
+    """A daily reminder at a new local time, from now on."""
+    due = next_due((at,), ZoneInfo(reminder.zone), now, quiet(rules))
+    return reminder.model_copy(update={"times": (at,), "due": _epoch(due), "paused": False})

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 _PART = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
-USER_VALUES = frozenset({"tg:q", "tg:blocked", "slack:q", "slack:tz", "reminders"})
+USER_VALUES = frozenset(
+    {"tg:q", "tg:blocked", "slack:q", "tz", "reminders", "profile", "diary", "delivering"}
+)
 """Every small per-user value a feature keeps. /forget deletes them by name, so writing
 one is a plain SET; a name must be listed here to be written at all."""
 

@@ -41,6 +41,7 @@ return 1
 
 _REPLACE = """
 if (redis.call('GET', KEYS[1]) or '') ~= ARGV[2] then return 0 end
+if ARGV[1] == '' then return redis.call('DEL', KEYS[1]) + 1 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
 return 1
 """
@@ -145,7 +146,7 @@ class RedisSessionStore:
         ttl_seconds: int | None = None,
     ) -> bool:
         """Compare-and-set a per-user value: store it only if it is still ``expected``
-        (None: only if there is none)."""
+        (None: only if there is none). An empty ``value`` deletes it."""
         key = self._value_key(user, name)
         ttl_ms = ttl_seconds * 1000 if ttl_seconds is not None else self.ttl_ms
         args = (key, value, expected or "", ttl_ms)
@@ -160,6 +161,15 @@ class RedisSessionStore:
     async def get_value(self, user: UserRef, name: str) -> str | None:
         raw = await self._call(lambda: self.batcher.execute("GET", self.keys.value(user, name)))
         return raw.decode() if isinstance(raw, bytes) else raw
+
+    async def get_values(self, user: UserRef, *names: str) -> dict[str, str | None]:
+        """Several per-user values in one round trip (one user's keys share a slot)."""
+        keys = [self.keys.value(user, n) for n in names]
+        raw = await self._call(lambda: self.batcher.execute("MGET", *keys))
+        return {
+            name: (value.decode() if isinstance(value, bytes) else value)
+            for name, value in zip(names, raw, strict=True)
+        }
 
     async def delete_value(self, user: UserRef, name: str) -> None:
         await self._call(lambda: self.batcher.execute("DEL", self.keys.value(user, name)))

@@ -42,7 +42,7 @@ from bot.store.keys import UserRef
 log = logging.getLogger(__name__)
 
 LAST_QUESTION = "slack:q"
-TIME_ZONE = "slack:tz"
+TIME_ZONE = "tz"
 EVENT_SCOPE = "sl-event"
 EVENT_MARKER_TTL = 24 * 3600
 """Slack re-delivers an event for about an hour at most; the marker outlives that."""

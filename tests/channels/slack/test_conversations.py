@@ -70,7 +70,7 @@ async def test_kneecheck_typed_in_the_dm_starts_there_and_keeps_locale_and_time_
     assert user.whispers() == []
     assert step_of(user.messages[-1]) == "consent"
     assert fake.calls_to("users.info")[0]["include_locale"] in ("1", "true", True)
-    assert await redis_client.get("kc:{sl:T1:U0KNEE}:slack:tz") == b"Asia/Kolkata"
+    assert await redis_client.get("kc:{sl:T1:U0KNEE}:tz") == b"Asia/Kolkata"
     session = await bot.app.conversations.current(ME)
     assert session is not None
     assert session.locale == "en"
