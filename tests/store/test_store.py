@@ -124,7 +124,7 @@ async def test_a_user_value_is_replaced_only_if_unchanged(store: RedisSessionSto
 
 async def test_only_registered_values_can_be_written(store: RedisSessionStore) -> None:
     with pytest.raises(ValueError, match="USER_VALUES"):
-        await store.put_value(ALICE, "diary", "[]")
+        await store.put_value(ALICE, "notes", "[]")
 
 
 async def test_load_once_marks_the_event_and_reads_the_session_together(
