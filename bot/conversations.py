@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from bot.catalog.catalog import Catalog
-from bot.engine import Event, Turn, advance
+from bot.engine import Event, Restart, Start, Turn, advance
 from bot.engine.privacy import stored_data
 from bot.engine.replies import Effect, Reply
 from bot.engine.session import Session
@@ -23,6 +23,9 @@ from bot.store.keys import UserRef
 log = logging.getLogger(__name__)
 
 EffectHandler = Callable[[UserRef, Sequence[Effect]], Awaitable[None]]
+FactSource = Callable[[UserRef], Awaitable[Mapping[str, str]]]
+"""What the service knows about a user when a conversation (re)starts: the flows' facts."""
+UserHook = Callable[[UserRef], Awaitable[None]]
 TurnObserver = Callable[[str, Event, Turn, float], None]
 """Told of every handled turn (channel, event, turn, seconds): metrics, never user data."""
 
@@ -47,6 +50,8 @@ class Conversations:
         on_effects: EffectHandler = _no_effects,
         observer: TurnObserver | None = None,
         max_attempts: int = 8,
+        facts: FactSource | None = None,
+        before_forget: UserHook | None = None,
     ) -> None:
         self.catalog = catalog
         self.store = store
@@ -55,6 +60,8 @@ class Conversations:
         self.on_effects = on_effects
         self.max_attempts = max_attempts
         self.observer = observer
+        self.facts = facts
+        self.before_forget = before_forget
         self._salt = salt
 
     async def handle(self, user: UserRef, event: Event) -> Turn:
@@ -88,8 +95,16 @@ class Conversations:
                     return None
             else:
                 session = await self.store.load(user, self.flow_id)
+            facts = None
+            if self.facts is not None and isinstance(event, (Start, Restart)):
+                facts = await self.facts(user)  # only when a flow (re)starts: off the hot path
             turn = advance(
-                self.catalog, session, event, now=int(self.clock()), flow_id=self.flow_id
+                self.catalog,
+                session,
+                event,
+                now=int(self.clock()),
+                flow_id=self.flow_id,
+                facts=facts,
             )
             if not turn.changed or turn.session is None:
                 break
@@ -122,7 +137,9 @@ class Conversations:
         )
 
     async def forget(self, user: UserRef) -> int:
-        """Erase everything stored about ``user`` (sessions, and later diary and reminders)."""
+        """Erase everything stored about ``user``: session, answers, diary, reminders, jobs."""
+        if self.before_forget is not None:
+            await self.before_forget(user)
         deleted = await self.store.erase(user)
         log.info("user erased", extra={"user": user.hashed(self._salt), "keys": deleted})
         return deleted

@@ -7,7 +7,7 @@ Step funnels (``kneecheck_steps_reached_total``) give drop-off by step.
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from bot.engine import Event, Start, Turn
 from bot.engine.replies import Finished, Stopped
@@ -50,6 +50,11 @@ REMINDERS_DROPPED = Counter(
     "kneecheck_reminders_dropped",
     "Reminder jobs that found nothing to send (stopped, moved, too late, erased)",
     ["reason"],
+    registry=REGISTRY,
+)
+WORKER_HEARTBEAT = Gauge(
+    "kneecheck_worker_heartbeat_seconds",
+    "Unix time of the worker's last heartbeat (alert when it stops moving)",
     registry=REGISTRY,
 )
 TURN_SECONDS = Histogram(

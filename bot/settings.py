@@ -26,8 +26,22 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="Redis server; unset runs on an embedded in-process Redis"
     )
-    session_ttl_seconds: int = Field(
-        default=7 * DAY, ge=60, description="Abandoned conversations expire after this"
+    retention_days: float = Field(
+        default=90,
+        gt=0,
+        description="Everything stored about a user expires this long after their last activity",
+    )
+    worker_concurrency: int = Field(
+        default=10, ge=1, description="Reminders a worker sends at once"
+    )
+    reminder_sweep_seconds: int = Field(
+        default=15, ge=1, description="How often a worker looks for jobs a dead worker left"
+    )
+    reminder_job_timeout: int = Field(
+        default=30, ge=1, description="Seconds one delivery may take before it counts as stuck"
+    )
+    reminder_lease_seconds: int = Field(
+        default=60, ge=1, description="How long one worker holds a user's delivery"
     )
     telegram_bot_token: SecretStr | None = None
     telegram_api_base_url: str | None = Field(
@@ -114,6 +128,10 @@ class Settings(BaseSettings):
                 text = str(value)
             shown[name.upper()] = text
         return shown
+
+    @property
+    def retention_seconds(self) -> int:
+        return int(self.retention_days * DAY)
 
     @cached_property
     def salt(self) -> bytes:

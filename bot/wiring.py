@@ -1,14 +1,21 @@
-"""Building the parts from settings: catalog, store (real or embedded Redis), shell."""
+"""Building the parts from settings: catalog, store (real or embedded Redis), shell, reminders."""
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+
+from saq.queue.redis import RedisQueue
 
 from bot.catalog.catalog import Catalog
 from bot.catalog.loader import load_catalog
 from bot.conversations import Conversations
 from bot.metrics import observe_turn
+from bot.reminders.queue import QUEUE_NAME, ReminderQueue
+from bot.reminders.service import ReminderService
 from bot.settings import Settings
 from bot.store.redis import RedisSessionStore
 
@@ -22,6 +29,12 @@ class App:
     store: RedisSessionStore
     conversations: Conversations
     embedded: bool
+    reminders: ReminderService
+    queue: ReminderQueue
+
+    async def close(self) -> None:
+        await self.queue.queue.disconnect()
+        await self.store.close()
 
 
 def build_store(settings: Settings) -> tuple[RedisSessionStore, bool]:
@@ -32,17 +45,49 @@ def build_store(settings: Settings) -> tuple[RedisSessionStore, bool]:
     """
     if settings.redis_url:
         return RedisSessionStore.from_url(
-            settings.redis_url, ttl_seconds=settings.session_ttl_seconds
+            settings.redis_url, ttl_seconds=settings.retention_seconds
         ), False
     import fakeredis  # imported lazily: production with REDIS_URL never loads it
 
     client = fakeredis.FakeAsyncRedis(server=fakeredis.FakeServer())
-    return RedisSessionStore(client, ttl_seconds=settings.session_ttl_seconds), True
+    return RedisSessionStore(client, ttl_seconds=settings.retention_seconds), True
 
 
-def build_app(settings: Settings | None = None) -> App:
+def build_queue(settings: Settings, store: RedisSessionStore) -> RedisQueue:
+    """The reminder queue on the same Redis (its own connection pool)."""
+    if settings.redis_url:
+        redis: Any = store.client.__class__.from_url(settings.redis_url, socket_connect_timeout=5)
+    else:
+        import fakeredis
+
+        server = store.client.connection_pool.connection_kwargs["server"]
+        redis = fakeredis.FakeAsyncRedis(server=server)
+    return RedisQueue(redis, name=QUEUE_NAME)
+
+
+def build_app(settings: Settings | None = None, *, clock: Callable[[], float] = time.time) -> App:
     settings = settings or Settings()
     catalog = load_catalog(settings.flows_dir, settings.content_dir, settings.default_locale)
     store, embedded = build_store(settings)
-    conversations = Conversations(catalog, store, salt=settings.salt, observer=observe_turn)
-    return App(settings, catalog, store, conversations, embedded)
+    queue = ReminderQueue(
+        build_queue(settings, store), clock=clock, job_timeout=settings.reminder_job_timeout
+    )
+    reminders = ReminderService(
+        catalog,
+        store,
+        queue,
+        salt=settings.salt,
+        clock=clock,
+        lease_seconds=settings.reminder_lease_seconds,
+    )
+    conversations = Conversations(
+        catalog,
+        store,
+        salt=settings.salt,
+        clock=clock,
+        observer=observe_turn,
+        on_effects=reminders.on_effects,
+        facts=reminders.facts,
+        before_forget=reminders.forget,
+    )
+    return App(settings, catalog, store, conversations, embedded, reminders, queue)

@@ -78,7 +78,7 @@ class ReminderQueue:
             if job is None:
                 continue
             await self.queue.abort(job, "cancelled")
-            await self.queue.redis.delete(job.id)
+            await self.queue.redis.delete(job.id, job.abort_id)
             cancelled += 1
         return cancelled
 

@@ -18,7 +18,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Bot, BotCommand, Update
+from telegram import Bot, BotCommand, InputFile, Update
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import (
     AIORateLimiter,
@@ -36,6 +36,10 @@ from bot.channels.telegram.updates import Incoming, parse
 from bot.conversations import Conversations
 from bot.engine import Back, Event, Reply, Restart, Start, Stop, Text, Turn
 from bot.engine.buttons import decode
+from bot.follow_ups import FollowUpViews
+from bot.reminders.buttons import ReminderPress
+from bot.reminders.buttons import decode as decode_reminder
+from bot.reminders.service import ReminderService
 from bot.store.base import SessionStore, StoreUnavailable
 from bot.store.keys import UserRef
 
@@ -48,7 +52,19 @@ HTML = "HTML"
 UPDATE_SCOPE = "tg-update"
 UPDATE_MARKER_TTL = 24 * 3600
 """Telegram re-delivers an update for at most a day; the marker outlives that."""
-COMMANDS = ("start", "kneecheck", "back", "restart", "stop", "help", "mydata", "forget")
+COMMANDS = (
+    "start",
+    "kneecheck",
+    "back",
+    "restart",
+    "stop",
+    "reminders",
+    "diary",
+    "summary",
+    "help",
+    "mydata",
+    "forget",
+)
 EVENT_COMMANDS: dict[str, type[Back] | type[Restart] | type[Stop]] = {
     "back": Back,
     "restart": Restart,
@@ -81,11 +97,20 @@ class Pointer:
 class TelegramChannel:
     """Turns one update into one turn and its Bot API calls; holds no conversation logic."""
 
-    def __init__(self, conversations: Conversations, store: SessionStore, *, salt: bytes) -> None:
+    def __init__(
+        self,
+        conversations: Conversations,
+        store: SessionStore,
+        *,
+        salt: bytes,
+        reminders: ReminderService | None = None,
+    ) -> None:
         self.conversations = conversations
         self.catalog = conversations.catalog
         self.store = store
         self.salt = salt
+        self.reminders = reminders
+        self.follow_ups = FollowUpViews(conversations, reminders) if reminders else None
 
     # -- wiring -------------------------------------------------------------------------
 
@@ -158,6 +183,8 @@ class TelegramChannel:
             return
         if name == "mydata":
             await out.send(await self.conversations.stored_data(out.user, incoming.language))
+        elif name in ("reminders", "diary", "summary") and self.follow_ups is not None:
+            await self.follow_up_command(name, out, content)
         elif name == "forget":
             buttons: Keyboard = {
                 "inline_keyboard": [
@@ -171,7 +198,38 @@ class TelegramChannel:
         else:
             await out.send_text(content.ui["help"])
 
+    async def follow_up_command(self, name: str, out: Outbox, content: Content) -> None:
+        views = self.follow_ups
+        assert views is not None
+        if name == "reminders":
+            await out.send(await views.reminders(out.user, content))
+        elif name == "summary":
+            await out.send(await views.summary(out.user, content))
+        else:
+            chart = await views.diary_chart(out.user, content)
+            if chart is None:
+                await out.send_text(content.ui["diary_empty"])
+            else:
+                await out.send_photo(chart, content.ui["diary_chart_title"])
+
+    async def reminder_button(self, press: ReminderPress, out: Outbox) -> None:
+        assert self.reminders is not None
+        if not await self.first_time(out.incoming):
+            return
+        notice, *more = await self.reminders.press(out.user, press)
+        await out.answer(plain(notice)[:200])
+        for reply in more:
+            if press.due == 0 and reply.kind == "info" and reply.sections[0].title:
+                # From /reminders itself: the list is updated in place.
+                await out.edit_reply(out.incoming.message_id, reply)
+            else:
+                await out.send(reply)
+
     async def button(self, incoming: Incoming, out: Outbox, content: Content) -> None:
+        press = decode_reminder(incoming.data) if self.reminders is not None else None
+        if press is not None:
+            await self.reminder_button(press, out)
+            return
         if incoming.data in (FORGET_YES, FORGET_NO):
             if not await self.first_time(incoming):
                 return
@@ -292,6 +350,30 @@ class Outbox:
         if html:
             params["parse_mode"] = HTML
         await self.call("editMessageText", **params)
+
+    async def edit_reply(self, message_id: int | None, reply: Reply) -> None:
+        """Rewrite a message (a list that changed) with ``reply``'s text and buttons."""
+        if message_id is None:
+            return
+        part = messages(reply)[-1]
+        params: dict[str, Any] = {
+            "chat_id": self.chat,
+            "message_id": str(message_id),
+            "text": part.text,
+            "parse_mode": HTML,
+        }
+        if part.keyboard is not None:
+            params["reply_markup"] = _json(part.keyboard)
+        await self.call("editMessageText", **params)
+
+    async def send_photo(self, png: bytes, caption: str) -> None:
+        """A picture (the diary chart): PTB's typed method, for its multipart upload."""
+        try:
+            await self.bot.send_photo(
+                chat_id=self.chat, photo=InputFile(png, filename="diary.png"), caption=caption
+            )
+        except Forbidden:
+            await self.channel.blocked(self.user)
 
     async def edit_keyboard(self, message_id: int | None, markup: Keyboard | None) -> None:
         if message_id is None:

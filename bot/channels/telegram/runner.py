@@ -29,7 +29,9 @@ def telegram_app(
     token = app.settings.telegram_bot_token
     if token is None:
         raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
-    channel = TelegramChannel(app.conversations, app.store, salt=app.settings.salt)
+    channel = TelegramChannel(
+        app.conversations, app.store, salt=app.settings.salt, reminders=app.reminders
+    )
     return build_application(
         channel,
         token.get_secret_value(),
