@@ -109,7 +109,7 @@ class Conversations:
             if not turn.changed or turn.session is None:
                 break
             expected = session.version if session else 0
-            if await self.store.save(user, turn.session, expected=expected):
+            if await self.store.save(user, turn.session, expected=expected, slot=self.flow_id):
                 if turn.effects:
                     await self.on_effects(user, turn.effects)
                 break

@@ -16,6 +16,7 @@ from the real now.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable
 
@@ -61,7 +62,7 @@ class ReminderQueue:
                 "due": due,
             },
             key=job_key(user, reminder, due),
-            scheduled=max(1, int(due - self.skew())),
+            scheduled=max(1, math.ceil(due - self.skew())),  # never before due
             timeout=self.job_timeout,
             retries=JOB_RETRIES,
             retry_delay=1.0,

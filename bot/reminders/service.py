@@ -141,23 +141,37 @@ class ReminderService:
 
     async def _set_up(self, user: UserRef, effect: Finished) -> None:
         chosen = effect.answer("fu_offer") or ()
+        at = self._option_time(effect.answer("fu_time")) or dt.time(8)
         zone = await self._zone(user, effect)
+        kinds = tuple(k for k in model.ORDER if k in chosen)
+        await self.set_up(user, kinds, at=at, zone=zone)
+
+    async def set_up(
+        self,
+        user: UserRef,
+        kinds: Sequence[str],
+        *,
+        at: dt.time,
+        zone: str,
+        locale: str | None = None,
+    ) -> Reminders:
+        """Replace the user's reminders with ``kinds`` (what the follow-up offer does)."""
         now = self.now()
         fresh: dict[str, Reminder] = {}
-        if "stretch" in chosen:
-            at = self._option_time(effect.answer("fu_time")) or dt.time(8)
+        if "stretch" in kinds:
             stretch = await self._stretch(user)
             fresh["stretch"] = model.daily("stretch", (at,), zone, self.rules, now, stretch=stretch)
-        if "hydration" in chosen:
+        if "hydration" in kinds:
             fresh["hydration"] = model.daily(
                 "hydration", self.rules.hydration_times, zone, self.rules, now
             )
-        if "checkin" in chosen:
+        if "checkin" in kinds:
             fresh["checkin"] = model.checkin(zone, self.rules, now)
-        locale = self.catalog.locale_for(None)
-        await self._change(user, lambda _: Reminders(items=fresh, locale=locale))
+        wanted = Reminders(items=fresh, locale=self.catalog.locale_for(locale))
+        _, after = await self._change(user, lambda _: wanted)
         for kind in fresh:
             metrics.REMINDERS_SCHEDULED.labels(kind).inc()
+        return after
 
     async def _zone(self, user: UserRef, effect: Finished) -> str:
         step = self.flow.step("fu_zone")
@@ -219,9 +233,16 @@ class ReminderService:
         return model.parse(await self.store.get_value(user, REMINDERS))
 
     async def _change(
-        self, user: UserRef, change: Callable[[Reminders], Reminders]
+        self,
+        user: UserRef,
+        change: Callable[[Reminders], Reminders],
+        *,
+        in_hand: tuple[str, int] | None = None,
     ) -> tuple[Reminders, Reminders]:
-        """Compare-and-set the user's reminders, then make the queue match the change."""
+        """Compare-and-set the user's reminders, then make the queue match the change.
+
+        ``in_hand`` is the occurrence a worker is delivering right now: its job is left for
+        saq to finish (deleting a running job would break saq's own bookkeeping)."""
         for _ in range(16):
             raw = await self.store.get_value(user, REMINDERS)
             before = model.parse(raw)
@@ -230,23 +251,33 @@ class ReminderService:
                 return before, after
             value = after.model_dump_json() if after.items else ""  # empty: deleted
             if await self.store.replace_value(user, REMINDERS, value, expected=raw):
-                await self._sync_queue(user, before, after)
+                await self._sync_queue(user, before, after, in_hand)
                 return before, after
         raise RuntimeError("the reminders kept changing under us")
 
-    async def _sync_queue(self, user: UserRef, before: Reminders, after: Reminders) -> None:
+    async def _sync_queue(
+        self, user: UserRef, before: Reminders, after: Reminders, in_hand: tuple[str, int] | None
+    ) -> None:
         new = model.occurrences(after)
         old = model.occurrences(before)
         for rid, due in new - old:
             await self.queue.schedule(user, rid, due)
-        await self.queue.cancel(user, old - new)
+        await self.queue.cancel(user, old - new - {in_hand})
 
-    async def stop_all(self, user: UserRef) -> int:
+    async def stop_all(self, user: UserRef, *, in_hand: tuple[str, int] | None = None) -> int:
         """/stop, "stop all" and a blocked user: nothing scheduled is left."""
-        before, _ = await self._change(user, lambda _: Reminders())
+        before, _ = await self._change(user, lambda _: Reminders(), in_hand=in_hand)
         if before.items:
             log.info("reminders stopped", extra={"user": user.hashed(self.salt)})
         return len(before.items)
+
+    async def requeue(self, user: UserRef) -> int:
+        """Queue the user's occurrences afresh (after the queue lost jobs, or the clock jumped)."""
+        occurrences = model.occurrences(await self.load(user))
+        await self.queue.cancel(user, occurrences)
+        for rid, due in occurrences:
+            await self.queue.schedule(user, rid, due)
+        return len(occurrences)
 
     async def forget(self, user: UserRef) -> None:
         """Before /forget erases the keys: delete the queued jobs, which name the user."""
@@ -382,6 +413,8 @@ class ReminderService:
         if item is None or item.due != due or item.paused:
             metrics.REMINDERS_DROPPED.labels("stale").inc()
             return Delivered("stale")
+        if self.clock() < due:
+            raise Busy("not due yet")  # a clock a little behind the queue's: try again shortly
         token = secrets.token_hex(8)
         leased = await self.store.replace_value(
             user, DELIVERING, token, expected=None, ttl_seconds=self.lease_seconds
@@ -419,7 +452,9 @@ class ReminderService:
                 "user unreachable: reminders cancelled", extra={"user": user.hashed(self.salt)}
             )
             metrics.REMINDERS_FAILED.labels("blocked").inc()
-            await self.stop_all(user)
+            if following.due is not None:
+                await self.queue.cancel(user, [(rid, following.due)])
+            await self.stop_all(user, in_hand=(rid, due))
             return Delivered("blocked")
         await self._moved_on(user, rid, due, following)
         metrics.REMINDERS_SENT.labels(item.kind).inc()
@@ -433,7 +468,7 @@ class ReminderService:
                 return reminders  # changed meanwhile (snoozed, moved, stopped): theirs wins
             return reminders.with_item(following)
 
-        await self._change(user, advance)
+        await self._change(user, advance, in_hand=(rid, due))
 
     def _who(self, user: UserRef) -> dict[str, str]:
         return {"user": user.hashed(self.salt)}

@@ -56,7 +56,12 @@ def couriers(app: App) -> dict[str, Courier]:
     return found
 
 
-def build_worker(app: App, found: Mapping[str, Courier] | None = None) -> Worker[Context]:
+def build_worker(
+    app: App,
+    found: Mapping[str, Courier] | None = None,
+    *,
+    grace_seconds: int = SHUTDOWN_GRACE_SECONDS,
+) -> Worker[Context]:
     app.reminders.couriers.update(found if found is not None else couriers(app))
     settings = app.settings
 
@@ -105,7 +110,8 @@ def build_worker(app: App, found: Mapping[str, Courier] | None = None) -> Worker
         timers=PartialTimersDict(
             sweep=settings.reminder_sweep_seconds, schedule=1, abort=1, worker_info=10
         ),
-        shutdown_grace_period_s=SHUTDOWN_GRACE_SECONDS,
+        shutdown_grace_period_s=grace_seconds,
+        dequeue_timeout=1,  # so a stopping worker's job loops notice within a second
     )
 
 

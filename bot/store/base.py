@@ -24,7 +24,9 @@ class SessionStore(Protocol):
     ) -> tuple[bool, Session | None]:
         """Mark ``event_id`` as seen (True if this is the first time) and load the session."""
 
-    async def save(self, user: UserRef, session: Session, *, expected: int) -> bool:
+    async def save(
+        self, user: UserRef, session: Session, *, expected: int, slot: str | None = None
+    ) -> bool:
         """Store ``session`` if the stored version is still ``expected`` (0: none stored).
 
         Returns False, storing nothing, when another writer got there first.

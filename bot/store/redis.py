@@ -114,8 +114,12 @@ class RedisSessionStore:
             log.warning("discarding unreadable session", extra={"flow": flow})
             return None
 
-    async def save(self, user: UserRef, session: Session, *, expected: int) -> bool:
-        key, index = self.keys.session(user, session.flow), self.keys.index(user)
+    async def save(
+        self, user: UserRef, session: Session, *, expected: int, slot: str | None = None
+    ) -> bool:
+        """``slot`` names the key (default: the session's flow); one user's conversation
+        keeps one slot whichever flow it runs, so a check-in replaces the check in place."""
+        key, index = self.keys.session(user, slot or session.flow), self.keys.index(user)
         args = (key, index, expected, session.dump(), self.ttl_ms)
         done = await self._call(lambda: self._script(self._cas, *args))
         return bool(done)

@@ -236,6 +236,11 @@ class FakeTelegram(Served):
         self.filtered_out: list[JSON] = []  # updates dropped by the bot's own allowed_updates
         self._blocked: set[int] = set()
         self._failures: dict[str, list[ApiError]] = {}
+        self.photos: dict[int, list[bytes]] = {}
+        self._holds: dict[str, int] = {}
+        self._gate = asyncio.Event()
+        self.held = 0
+        """Requests waiting at the gate (see :meth:`hold`)."""
         self._tick = asyncio.Event()
         self._closing = False
         self._runner: web.AppRunner | None = None
@@ -329,6 +334,17 @@ class FakeTelegram(Served):
             description = phrase
         error = ApiError(status, description, retry_after if status == 429 else None)
         self._failures.setdefault(method.lower(), []).extend([error] * times)
+
+    def hold(self, method: str, *, after: int = 0) -> None:
+        """Let ``after`` more calls of ``method`` through, then hold each one unanswered until
+        :meth:`release`. A held call whose client goes away (a killed worker) is cancelled by
+        the server and never delivered, exactly as Telegram never saw it."""
+        self._gate.clear()
+        self._holds[method.lower()] = after
+
+    def release(self) -> None:
+        self._holds.clear()
+        self._gate.set()
 
     # -- inspection --------------------------------------------------------------------------
 
@@ -450,7 +466,8 @@ class FakeTelegram(Served):
         elif request.body_exists:
             for key, value in (await request.post()).items():
                 if isinstance(value, web.FileField):
-                    params[key] = {"filename": value.filename, "size": len(value.file.read())}
+                    data = value.file.read()
+                    params[key] = {"filename": value.filename, "size": len(data), "data": data}
                 else:
                     params[key] = _decode(key, value if isinstance(value, str) else value.decode())
         self.calls.append((method, params))
@@ -459,6 +476,7 @@ class FakeTelegram(Served):
                 raise ApiError(401, "Unauthorized")
             if failures := self._failures.get(method.lower()):
                 raise failures.pop(0)
+            await self._maybe_hold(method.lower())
             handler = getattr(self, f"_api_{method.lower()}", None)
             if handler is None:
                 raise ApiError(404, "Not Found")
@@ -471,6 +489,19 @@ class FakeTelegram(Served):
             status = 400
         self._changed()
         return web.json_response(body, status=status)
+
+    async def _maybe_hold(self, method: str) -> None:
+        if method not in self._holds:
+            return
+        if self._holds[method] > 0:
+            self._holds[method] -= 1
+            return
+        self.held += 1
+        self._changed()
+        try:
+            await self._gate.wait()
+        finally:
+            self.held -= 1
 
     # -- Bot API methods (looked up as _api_<lowercased method>) -----------------------------
 
@@ -560,6 +591,9 @@ class FakeTelegram(Served):
         message |= {"chat": self._chat(chat_id), "from": self.bot_user, "photo": [photo]}
         if caption:
             message["caption"] = caption
+        photo_file = params.get("photo")
+        if isinstance(photo_file, dict) and "data" in photo_file:
+            self.photos.setdefault(chat_id, []).append(photo_file["data"])
         if entities:
             message["caption_entities"] = entities
         return message

@@ -216,9 +216,10 @@ class TelegramChannel:
         assert self.reminders is not None
         if not await self.first_time(out.incoming):
             return
-        notice, *more = await self.reminders.press(out.user, press)
-        await out.answer(plain(notice)[:200])
-        for reply in more:
+        replies = await self.reminders.press(out.user, press)
+        notices = [plain(r) for r in replies if r.kind == "notice"]
+        await out.answer(" ".join(notices)[:200])
+        for reply in (r for r in replies if r.kind != "notice"):
             if press.due == 0 and reply.kind == "info" and reply.sections[0].title:
                 # From /reminders itself: the list is updated in place.
                 await out.edit_reply(out.incoming.message_id, reply)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections import Counter
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import SecretStr
@@ -53,13 +54,22 @@ class RecordingProcessor(SimpleUpdateProcessor):
 
 
 class BotProcess:
-    def __init__(self, fake: FakeTelegram, redis_url: str) -> None:
+    def __init__(
+        self,
+        fake: FakeTelegram,
+        redis_url: str,
+        *,
+        clock: Callable[[], float] = time.time,
+        **settings: Any,
+    ) -> None:
         self.fake = fake
+        self.clock = clock
         self.settings = Settings(
             redis_url=redis_url,
             telegram_bot_token=SecretStr(fake.token),
             telegram_api_base_url=fake.base_url,
             log_salt=SecretStr("test-salt"),
+            **settings,
         )
         self.processor = RecordingProcessor()
         self.app: App | None = None
@@ -68,7 +78,7 @@ class BotProcess:
 
     async def start(self) -> None:
         polls = sum(1 for method, _ in self.fake.calls if method == "getUpdates")
-        self.app = build_app(self.settings)
+        self.app = build_app(self.settings, clock=self.clock)
         self._task = asyncio.create_task(
             run_polling(
                 self.app,
@@ -87,7 +97,7 @@ class BotProcess:
         if self._task is not None:
             await asyncio.wait_for(self._task, 15)
         if self.app is not None:
-            await self.app.store.close()
+            await self.app.close()
 
     async def __aenter__(self) -> BotProcess:
         await self.start()

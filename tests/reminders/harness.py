@@ -1,0 +1,95 @@
+"""A clock the tests set, and reminder workers run in this event loop.
+
+``ShiftedClock`` is wall time plus an offset: a test moves "now" to 07:59:58 on the
+morning the clocks change, and a reminder due at 08:00 fires two real seconds later,
+because the queue maps due times through the same clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from zoneinfo import ZoneInfo
+
+from saq import Worker
+from saq.types import Context
+
+from bot.reminders.worker import build_worker
+from bot.settings import Settings
+from bot.wiring import App, build_app
+
+
+class ShiftedClock:
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def set(self, local: dt.datetime) -> None:
+        """Make now ``local`` (an aware datetime)."""
+        self.offset = local.timestamp() - time.time()
+
+    def at(
+        self,
+        zone: str,
+        year: int,
+        month: int,
+        day: int,
+        hour: int = 0,
+        minute: int = 0,
+        second: int = 0,
+    ) -> None:
+        """Make now that local time in ``zone``."""
+        self.set(dt.datetime(year, month, day, hour, minute, second, tzinfo=ZoneInfo(zone)))
+
+
+FAST = {
+    "reminder_sweep_seconds": 1,
+    "reminder_job_timeout": 3,
+    "reminder_lease_seconds": 3,
+    "worker_concurrency": 8,
+}
+"""Worker timings short enough that a killed worker's jobs come back within seconds."""
+
+
+@contextlib.asynccontextmanager
+async def running_worker(
+    settings: Settings, *, clock: Callable[[], float] = time.time
+) -> AsyncIterator[tuple[App, Worker[Context]]]:
+    """A worker as ``kneecheck worker`` runs it, in this loop (no signal handlers)."""
+    app = build_app(settings, clock=clock)
+    worker = build_worker(app, grace_seconds=1)
+    worker.SIGNALS = []
+    task = asyncio.create_task(worker.start())
+    try:
+        yield app, worker
+    finally:
+        await worker.stop()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await app.close()
+
+
+async def until(check: Callable[[], object], *, within: float = 20, step: float = 0.05) -> None:
+    """Poll ``check`` until it is truthy, or fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {within} s")
+        await asyncio.sleep(step)
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]], *, within: float = 20, step: float = 0.05
+) -> None:
+    """Poll an async ``check`` until it holds, or fail after ``within`` seconds."""
+    deadline = time.monotonic() + within
+    while not await check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {within} s")
+        await asyncio.sleep(step)
