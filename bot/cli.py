@@ -32,6 +32,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "serve", help="the web service on PORT: Telegram webhook, Slack events, /healthz, /metrics"
     )
+    sub.add_parser("worker", help="deliver follow-up reminders from the queue (run one or more)")
     sub.add_parser("set-webhook", help="register TELEGRAM_WEBHOOK_URL with Telegram (once)")
     sub.add_parser("config", help="print the effective configuration, secrets masked")
     chat = sub.add_parser("chat", help="talk to kneecheck in the terminal (reads a pipe too)")
@@ -71,6 +72,7 @@ async def _chat(settings: Settings, user: str, locale: str | None) -> None:
 
 async def _telegram(settings: Settings) -> None:
     from bot.channels.telegram.runner import run_polling
+    from bot.reminders.worker import in_process_worker
     from bot.wiring import build_app
 
     app = build_app(settings)
@@ -79,13 +81,15 @@ async def _telegram(settings: Settings) -> None:
             "no REDIS_URL: conversations live in an embedded in-process Redis, gone on exit"
         )
     try:
-        await run_polling(app)
+        async with in_process_worker(app):
+            await run_polling(app)
     finally:
-        await app.store.close()
+        await app.close()
 
 
 async def _slack(settings: Settings, *, socket: bool) -> None:
     from bot.channels.slack.runner import run_http, run_socket
+    from bot.reminders.worker import in_process_worker
     from bot.wiring import build_app
 
     app = build_app(settings)
@@ -94,9 +98,25 @@ async def _slack(settings: Settings, *, socket: bool) -> None:
             "no REDIS_URL: conversations live in an embedded in-process Redis, gone on exit"
         )
     try:
-        await (run_socket(app) if socket else run_http(app))
+        async with in_process_worker(app):
+            await (run_socket(app) if socket else run_http(app))
     finally:
-        await app.store.close()
+        await app.close()
+
+
+async def _worker(settings: Settings) -> int:
+    from bot.reminders.worker import run_worker
+    from bot.wiring import build_app
+
+    if settings.redis_url is None:
+        print(
+            "kneecheck worker: set REDIS_URL (a worker shares the queue with the web "
+            "processes; the embedded Redis lives inside one process)",
+            file=sys.stderr,
+        )
+        return 2
+    await run_worker(build_app(settings))
+    return 0
 
 
 def _slack_problem(settings: Settings, *, socket: bool) -> str | None:
@@ -153,6 +173,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, value in settings.described().items():
             print(f"{name}={value}")
         return 0
+    if args.command == "worker":
+        return asyncio.run(_worker(settings))
     if args.command in ("serve", "set-webhook"):
         return asyncio.run(_web(settings, args.command))
     if args.command == "telegram" or (args.command == "run" and settings.telegram_bot_token):

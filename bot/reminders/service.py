@@ -271,6 +271,11 @@ class ReminderService:
             log.info("reminders stopped", extra={"user": user.hashed(self.salt)})
         return len(before.items)
 
+    async def replace(self, user: UserRef, reminders: Reminders) -> Reminders:
+        """Store exactly ``reminders`` for the user and queue them (tools, benchmark, tests)."""
+        _, after = await self._change(user, lambda _: reminders)
+        return after
+
     async def requeue(self, user: UserRef) -> int:
         """Queue the user's occurrences afresh (after the queue lost jobs, or the clock jumped)."""
         occurrences = model.occurrences(await self.load(user))

@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from saq import Worker
@@ -124,6 +124,22 @@ async def _heartbeat(app: App) -> None:
             pending = "unknown (Redis unreachable)"
         log.info("worker alive", extra={"queued_reminders": pending})
         await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
+@contextlib.asynccontextmanager
+async def in_process_worker(app: App) -> AsyncIterator[Worker[Context]]:
+    """Reminders delivered by this same process (``kneecheck run``, ``telegram``, ``slack``):
+    a newcomer gets reminders without a second process. Signals stay with the bot's runner."""
+    worker = build_worker(app)
+    worker.SIGNALS = []
+    task = asyncio.create_task(worker.start())
+    try:
+        yield worker
+    finally:
+        await worker.stop()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 async def run_worker(app: App) -> None:
