@@ -53,21 +53,26 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _chat(settings: Settings, user: str, locale: str | None) -> None:
-    from bot.channels.terminal import TerminalChat
+    from bot.channels.terminal import TerminalChat, TerminalCourier
+    from bot.reminders.worker import in_process_worker
     from bot.store.keys import UserRef
     from bot.wiring import build_app
 
     app = build_app(settings)
     content = app.catalog.content(locale or settings.default_locale)
-    chat = TerminalChat(app.conversations, UserRef("cli", user), locale=locale)
+    chat = TerminalChat(
+        app.conversations, UserRef("cli", user), locale=locale, reminders=app.reminders
+    )
     chat.say(content.ui["terminal_intro"])
     if app.embedded:
         chat.say(content.ui["terminal_embedded"])
     chat.say("")
+    app.reminders.couriers["cli"] = TerminalCourier(chat)
     try:
-        await chat.run()
+        async with in_process_worker(app):
+            await chat.run()
     finally:
-        await app.store.close()
+        await app.close()
 
 
 async def _telegram(settings: Settings) -> None:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 
 from bot.catalog.catalog import Catalog
+from bot.catalog.content import Content
 from bot.engine import Event, Restart, Start, Turn, advance
 from bot.engine.privacy import stored_data
-from bot.engine.replies import Effect, Reply
+from bot.engine.replies import Effect, Reply, Section
 from bot.engine.session import Session
 from bot.store.base import SessionStore
 from bot.store.keys import UserRef
@@ -26,6 +28,8 @@ EffectHandler = Callable[[UserRef, Sequence[Effect]], Awaitable[None]]
 FactSource = Callable[[UserRef], Awaitable[Mapping[str, str]]]
 """What the service knows about a user when a conversation (re)starts: the flows' facts."""
 UserHook = Callable[[UserRef], Awaitable[None]]
+MoreData = Callable[[UserRef, Content], Awaitable[tuple[Section, ...]]]
+"""More of what is stored about a user (reminders, diary), for /mydata."""
 TurnObserver = Callable[[str, Event, Turn, float], None]
 """Told of every handled turn (channel, event, turn, seconds): metrics, never user data."""
 
@@ -52,6 +56,7 @@ class Conversations:
         max_attempts: int = 8,
         facts: FactSource | None = None,
         before_forget: UserHook | None = None,
+        more_data: MoreData | None = None,
     ) -> None:
         self.catalog = catalog
         self.store = store
@@ -62,6 +67,7 @@ class Conversations:
         self.observer = observer
         self.facts = facts
         self.before_forget = before_forget
+        self.more_data = more_data
         self._salt = salt
 
     async def handle(self, user: UserRef, event: Event) -> Turn:
@@ -132,9 +138,21 @@ class Conversations:
     async def stored_data(self, user: UserRef, locale: str | None = None) -> Reply:
         """/mydata: what is stored about ``user``, in plain words."""
         session = await self.current(user)
-        return stored_data(
-            self.catalog, session, ttl_days=self.store.ttl_seconds // 86_400, locale=locale
-        )
+        days = self.store.ttl_seconds // 86_400
+        reply = stored_data(self.catalog, session, ttl_days=days, locale=locale)
+        if self.more_data is None:
+            return reply
+        content = self.catalog.content(session.locale if session else locale)
+        more = await self.more_data(user, content)
+        if not more:
+            return reply
+        ui = content.ui
+        if session is None or not (session.answers or session.step):
+            head = Section(title=ui["mydata_title"])
+        else:
+            head, *_ = reply.sections
+        retention = Section(paragraphs=(ui["mydata_retention"].format(days=str(days)),))
+        return replace(reply, sections=(head, *more, retention))
 
     async def forget(self, user: UserRef) -> int:
         """Erase everything stored about ``user``: session, answers, diary, reminders, jobs."""

@@ -10,10 +10,34 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from typing import Literal
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+_USER_TAG = re.compile(r"\b(tg|sl|cli):[A-Za-z0-9_.\-]+(?::[A-Za-z0-9_.\-]+)?")
+_USER_ARG = re.compile(r"'user': \[[^\]]*\]")
+
+
+def redact(text: str) -> str:
+    """User ids as they appear in queue job keys and arguments, masked."""
+    return _USER_ARG.sub("'user': [...]", _USER_TAG.sub(r"\1:<user>", text))
+
+
+class RedactUsers(logging.Filter):
+    """The job queue's own log lines and errors name jobs by their key, which holds the
+    user's platform id; every record is masked before it is written."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = redact(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -48,8 +72,9 @@ def configure(level: str, fmt: Literal["text", "json"]) -> None:
     handler.setFormatter(
         JsonFormatter() if fmt == "json" else TextFormatter("%(levelname)s %(name)s %(message)s")
     )
+    handler.addFilter(RedactUsers())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore"):
+    for noisy in ("httpx", "httpcore", "saq"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

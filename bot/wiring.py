@@ -89,5 +89,6 @@ def build_app(settings: Settings | None = None, *, clock: Callable[[], float] = 
         on_effects=reminders.on_effects,
         facts=reminders.facts,
         before_forget=reminders.forget,
+        more_data=reminders.stored_sections,
     )
     return App(settings, catalog, store, conversations, embedded, reminders, queue)

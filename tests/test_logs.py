@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.logs import JsonFormatter, TextFormatter
+from bot.logs import JsonFormatter, RedactUsers, TextFormatter
 
 
 def record(**extra: object) -> logging.LogRecord:
@@ -32,3 +32,21 @@ def test_text_lines_show_the_fields_after_the_message() -> None:
         record(user="3f2a9c", step="age")
     )
     assert line == "INFO bot.conversations turn user=3f2a9c step=age"
+
+
+def test_queue_job_keys_and_errors_never_show_a_raw_user_id() -> None:
+    job = "Job<kwargs: {'user': ['tg', '4242', '']}, key: tg:4242|stretch|1795626448>"
+    try:
+        raise RuntimeError(f"{job} doesn't exist")
+    except RuntimeError:
+        import sys
+
+        failed = logging.LogRecord(
+            "saq", logging.ERROR, __file__, 1, "Sweeping %s", (job,), sys.exc_info()
+        )
+    assert RedactUsers().filter(failed)
+    line = TextFormatter("%(levelname)s %(name)s %(message)s").format(failed)
+    assert "4242" not in line
+    assert "tg:<user>|stretch|1795626448" in line
+    assert "'user': [...]" in line
+    assert json.loads(JsonFormatter().format(failed))["error"] == "RuntimeError"

@@ -70,3 +70,17 @@ def test_privacy_and_help_commands_answer(line: str) -> None:
         "/help": "/back goes",
     }
     assert expected[line] in out
+
+
+def test_follow_up_check_in_diary_and_summary_in_the_terminal() -> None:
+    check = ["1", "9", "above", "1", "1", "1", "1", "1", "1", "1", "3"]
+    follow_up = ["1", "1 3", "8:00", "London", "/reminders"]
+    check_in = ["/checkin", "9", "worse", "6 or more", "seven", "/diary", "/summary", "/mydata"]
+    out = chat(check + follow_up + check_in)
+    assert "Your reminders are set" in out
+    assert "Daily stretch: next on" in out
+    assert "Knee check-in: next on" in out
+    assert "please see a doctor or physiotherapist" in out
+    assert "Worse, spasms: 6 or more, severity 7/10" in out  # the diary, as text
+    assert "Knee spasm summary for a doctor or physiotherapist" in out
+    assert "Your check-in diary: 1 entries" in out

@@ -28,6 +28,9 @@ from bot.engine import (
     Toggle,
 )
 from bot.engine.replies import Choice
+from bot.follow_ups import FollowUpViews
+from bot.reminders.buttons import ReminderPress
+from bot.reminders.service import Outcome, ReminderService
 from bot.store.base import StoreUnavailable
 from bot.store.keys import UserRef
 
@@ -81,6 +84,8 @@ def to_event(line: str, shown: Reply | None) -> Event | None:
 
 def _from_choices(picked: list[Choice], shown: Reply) -> Event | None:
     step, version = shown.step or "", shown.version
+    if len(picked) == 1 and picked[0].action == "start":
+        return Start(flow=picked[0].value)
     if len(picked) == 1 and picked[0].action == "command":
         return COMMANDS.get(f"/{picked[0].value}", Resume)()
     if len(picked) == 1 and picked[0].action == "choose":
@@ -103,8 +108,11 @@ class TerminalChat:
         locale: str | None = None,
         stdin: TextIO = sys.stdin,
         stdout: TextIO = sys.stdout,
+        reminders: ReminderService | None = None,
     ) -> None:
         self.conversations = conversations
+        self.reminders = reminders
+        self.views = FollowUpViews(conversations, reminders) if reminders else None
         self.user = user
         self.locale = locale
         self.stdin = stdin
@@ -125,6 +133,8 @@ class TerminalChat:
                 return
             if await self.command(line.strip().lower()):
                 continue
+            if await self.reminder_choice(line):
+                continue
             event = to_event(line, self.shown)
             if event is None:
                 if line.strip():
@@ -140,6 +150,16 @@ class TerminalChat:
             self.say(
                 render(await self.conversations.stored_data(self.user, self.locale), self.content)
             )
+        elif text in ("/diary", "/summary", "/reminders") and self.views is not None:
+            if text == "/diary":
+                reply = await self.views.diary_text(self.user, self.content)
+            elif text == "/summary":
+                reply = await self.views.summary(self.user, self.content)
+            else:
+                reply = await self.views.reminders(self.user, self.content)
+            self.show(reply)
+        elif text == "/checkin":
+            await self.send(Start(self.locale, flow="checkin"))
         elif text == "/forget":
             await self.conversations.forget(self.user)
             self.say(self.content.ui["forgotten"])
@@ -155,9 +175,38 @@ class TerminalChat:
             self.say(self.content.ui["unavailable"])
             return
         for reply in turn.replies:
-            self.say(render(reply, self.content))
-            if reply.choices:
-                self.shown = reply
-            elif reply.kind in ("result", "urgent", "info"):
-                self.shown = None
+            self.show(reply)
         self.say("")
+
+    def show(self, reply: Reply) -> None:
+        self.say(render(reply, self.content))
+        if reply.choices:
+            self.shown = reply
+        elif reply.kind in ("result", "urgent", "info"):
+            self.shown = None
+
+    async def reminder_choice(self, line: str) -> bool:
+        """A number picking a reminder's button (done, snooze, pause...): the service's."""
+        shown, text = self.shown, line.strip()
+        if self.reminders is None or shown is None or not text.isdigit():
+            return False
+        number = int(text)
+        if not 0 < number <= len(shown.choices) or shown.choices[number - 1].action != "reminder":
+            return False
+        choice = shown.choices[number - 1]
+        rid, due = choice.target or (shown.step or "all", shown.version)
+        for reply in await self.reminders.press(self.user, ReminderPress(rid, choice.value, due)):
+            self.show(reply)
+        return True
+
+
+class TerminalCourier:
+    """Reminders that fall due while the terminal chat runs are printed into it."""
+
+    def __init__(self, chat: TerminalChat) -> None:
+        self.chat = chat
+
+    async def send(self, user: UserRef, reply: Reply) -> Outcome:
+        self.chat.show(reply)
+        self.chat.say("")
+        return "sent"

@@ -478,6 +478,33 @@ class ReminderService:
     def _who(self, user: UserRef) -> dict[str, str]:
         return {"user": user.hashed(self.salt)}
 
+    async def stored_sections(self, user: UserRef, content: Content) -> tuple[Section, ...]:
+        """/mydata's account of what follow-ups keep: the finished check, reminders, diary."""
+        values = await self.store.get_values(user, PROFILE, REMINDERS, DIARY, TIME_ZONE)
+        ui = content.ui
+        sections: list[Section] = []
+        answers = model.profile_answers(values[PROFILE])
+        if answers:
+            lines = [
+                content.steps[step].options[v].answer or content.steps[step].options[v].label
+                for step, value in answers.items()
+                if step in content.steps
+                for v in ((value,) if isinstance(value, str) else value)
+                if v in content.steps[step].options
+            ]
+            sections.append(Section(paragraphs=(ui["mydata_profile"],), bullets=tuple(lines)))
+        reminders = model.parse(values[REMINDERS])
+        if reminders.items:
+            listed = self.listing(content, reminders).sections[0].bullets
+            sections.append(Section(paragraphs=(ui["mydata_reminders"],), bullets=listed))
+        diary = _diary(values[DIARY])
+        if diary.entries:
+            count = ui["mydata_diary"].format(count=str(len(diary.entries)))
+            sections.append(Section(paragraphs=(count,)))
+        if values[TIME_ZONE]:
+            sections.append(Section(paragraphs=(ui["mydata_zone"].format(zone=values[TIME_ZONE]),)))
+        return tuple(sections)
+
     # -- for /mydata and /summary -----------------------------------------------------------
 
     async def diary(self, user: UserRef) -> Diary:

@@ -130,7 +130,7 @@ async def _heartbeat(app: App) -> None:
 async def in_process_worker(app: App) -> AsyncIterator[Worker[Context]]:
     """Reminders delivered by this same process (``kneecheck run``, ``telegram``, ``slack``):
     a newcomer gets reminders without a second process. Signals stay with the bot's runner."""
-    worker = build_worker(app)
+    worker = build_worker(app, grace_seconds=1)
     worker.SIGNALS = []
     task = asyncio.create_task(worker.start())
     try:
