@@ -31,6 +31,12 @@ class Settings(BaseSettings):
         gt=0,
         description="Everything stored about a user expires this long after their last activity",
     )
+    worker_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="kneecheck worker serves /healthz and /metrics here",
+    )
     worker_concurrency: int = Field(
         default=10, ge=1, description="Reminders a worker sends at once"
     )

@@ -47,6 +47,14 @@ def create_web_app(app: App) -> web.Application:
     return web_app
 
 
+def create_health_app(app: App) -> web.Application:
+    """/healthz and /metrics alone: what a worker process serves on WORKER_PORT."""
+    web_app = web.Application()
+    web_app.router.add_get("/healthz", _healthz(app))
+    web_app.router.add_get("/metrics", _metrics)
+    return web_app
+
+
 def _healthz(app: App) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def healthz(request: web.Request) -> web.Response:
         if await app.store.ping():

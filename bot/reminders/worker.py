@@ -18,6 +18,7 @@ import time
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
+from aiohttp import web
 from saq import Worker
 from saq.types import Context, PartialTimersDict
 
@@ -143,9 +144,23 @@ async def in_process_worker(app: App) -> AsyncIterator[Worker[Context]]:
 
 
 async def run_worker(app: App) -> None:
-    """Run until SIGTERM/SIGINT (saq installs the handlers), then finish the jobs in hand."""
+    """Run until SIGTERM/SIGINT (saq installs the handlers), then finish the jobs in hand.
+
+    With WORKER_PORT set it also serves /healthz (503 while Redis is unreachable) and
+    /metrics (reminders sent, failed, dropped; the heartbeat) for the platform's checks.
+    """
     worker = build_worker(app)
+    runner: web.AppRunner | None = None
+    if app.settings.worker_port is not None:
+        from bot.web import create_health_app
+
+        runner = web.AppRunner(create_health_app(app), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, app.settings.host, app.settings.worker_port).start()
+        log.info("worker health on port %d", int(runner.addresses[0][1]))
     try:
         await worker.start()
     finally:
+        if runner is not None:
+            await runner.cleanup()
         await app.close()

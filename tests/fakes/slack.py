@@ -50,7 +50,7 @@ MAX_BUTTON_VALUE = 2000
 MAX_URL_LENGTH = 3000
 MAX_MESSAGE_TEXT = 40_000
 
-DEFAULT_SCOPES = "chat:write,commands,im:history,im:write,users:read"
+DEFAULT_SCOPES = "chat:write,commands,files:write,im:history,im:write,users:read"
 SLACK_USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
 SIGNATURE_VERSION = "v0"
 
@@ -226,12 +226,25 @@ def block_errors(blocks: object) -> list[str]:
 # What the fake remembers
 
 
+@dataclass(frozen=True)
+class FakeFile:
+    """A file uploaded through files.getUploadURLExternal, its upload URL and
+    files.completeUploadExternal: the bytes exactly as they arrived."""
+
+    id: str
+    filename: str
+    title: str
+    data: bytes
+
+
 @dataclass
 class FakeMessage:
     """A message as the fake stores it; ``blocks``/``text`` are current (after any chat.update).
 
     ``user`` is set only for ephemeral messages (the one person who sees it). ``history`` keeps
     the (text, blocks) each update replaced, so a test can check what a person saw before.
+    ``files`` are the files a completed upload shared in the channel (as Slack shares them, in
+    a message of their own with the ``initial_comment`` as its text).
     """
 
     channel: str
@@ -243,6 +256,9 @@ class FakeMessage:
     updates: int = 0
     deleted: bool = False
     history: list[tuple[str, list[JSONDict]]] = field(default_factory=list)
+    files: list[FakeFile] = field(default_factory=list)
+    posted_at: float = field(default_factory=time.time)
+    """Wall-clock time the fake stored the message (a test can tell it was not sent early)."""
 
     @property
     def ephemeral(self) -> bool:
@@ -335,6 +351,11 @@ class FakeSlack(Served):
     conversations.open, users.info, files.getUploadURLExternal, files.completeUploadExternal.
     Others answer ``unknown_method``. As on Slack, ``users.info`` includes ``locale`` only when
     asked with ``include_locale=true``, and ``chat.update`` keeps the fields it is not given.
+
+    Uploads go as on Slack: files.getUploadURLExternal hands out an upload URL on this server,
+    the bytes are POSTed there, and files.completeUploadExternal shares them in ``channel_id``;
+    :meth:`files` returns them per channel. :meth:`set_gone` makes a user one Slack can no
+    longer reach (deactivated, deleted), as a worker finds out when it sends a reminder.
     """
 
     def __init__(
@@ -359,6 +380,8 @@ class FakeSlack(Served):
         self._ephemeral: dict[str, list[FakeMessage]] = {}
         self._users: dict[str, _User] = {}
         self._failures: dict[str, list[_Failure]] = {}
+        self._gone: dict[tuple[str, str], str] = {}
+        self._pending_files: dict[str, tuple[str, bytes | None]] = {}
         self._response_urls: dict[str, _ResponseUrl] = {}
         self._ts_counter = itertools.count(100, 100)
         self._id_counter = itertools.count(1)
@@ -416,6 +439,16 @@ class FakeSlack(Served):
             user.locale = locale
         if name is not None:
             user.name = name
+
+    def set_gone(
+        self, user_id: str, *, error: str = "account_inactive", method: str = "chat.postMessage"
+    ) -> None:
+        """Makes ``method`` (``conversations.open``, or ``chat.postMessage`` to the user's DM)
+        answer ``error`` for ``user_id`` from now on, as Slack does for a deactivated
+        (``account_inactive``) or deleted (``user_not_found``) user."""
+        if method not in ("conversations.open", "chat.postMessage"):
+            raise ValueError(f"set_gone does not apply to {method}")
+        self._gone[(method, user_id)] = error
 
     def fail_next(
         self,
@@ -477,6 +510,11 @@ class FakeSlack(Served):
         """
         resolved = self._resolve_channel(channel) or channel
         return [m for m in self._messages.get(resolved, []) if not m.deleted]
+
+    def files(self, channel: str) -> list[FakeFile]:
+        """Files shared in ``channel`` by completed uploads, oldest first."""
+        resolved = self._resolve_channel(channel) or channel
+        return [f for m in self._messages.get(resolved, []) if not m.deleted for f in m.files]
 
     def ephemeral(self, channel: str, user: str) -> list[FakeMessage]:
         """Ephemeral messages ``user`` was shown in ``channel``, oldest first."""
@@ -587,12 +625,19 @@ class FakeSlack(Served):
             await self._notify()
 
     async def _handle_upload(self, request: web.Request) -> web.Response:
+        """The upload URL: the raw bytes of the file (as slack_sdk sends them), kept until
+        files.completeUploadExternal shares them. Unknown or already-used URLs are 404."""
+        file_id = request.match_info["file_id"]
         data = await request.read()
-        self.calls.append(
-            ("<upload>", {"file_id": request.match_info["file_id"], "size": len(data)})
-        )
-        await self._notify()
-        return web.Response(text=f"OK - {len(data)}")
+        self.calls.append(("<upload>", {"file_id": file_id, "size": len(data)}))
+        try:
+            pending = self._pending_files.get(file_id)
+            if pending is None or pending[1] is not None:
+                return web.Response(status=404, text="no_such_upload")
+            self._pending_files[file_id] = (pending[0], data)
+            return web.Response(text=f"OK - {len(data)}")
+        finally:
+            await self._notify()
 
     def _take_failure(self, method: str) -> _Failure | None:
         queue = self._failures.get(method)
@@ -619,6 +664,8 @@ class FakeSlack(Served):
 
     def _chat_post_message(self, params: JSONDict) -> JSONDict:
         channel = self._require_channel(params)
+        if channel.startswith("D"):
+            self._raise_if_gone("chat.postMessage", channel[1:])
         text, blocks = _message_content(params, required=True)
         thread_ts = params.get("thread_ts") or None
         msg = FakeMessage(
@@ -677,6 +724,8 @@ class FakeSlack(Served):
         ids = [u.strip() for u in users.split(",") if u.strip()]
         if any(u[0] not in "UW" for u in ids):
             raise _ApiError("user_not_found")
+        for user_id in ids:
+            self._raise_if_gone("conversations.open", user_id)
         if len(ids) == 1:
             return {"no_op": False, "already_open": False, "channel": {"id": "D" + ids[0]}}
         return {"no_op": False, "channel": {"id": "G" + "".join(sorted(ids))}}
@@ -704,7 +753,11 @@ class FakeSlack(Served):
         return {"user": info}
 
     def _files_get_upload_url_external(self, params: JSONDict) -> JSONDict:
+        filename, length = params.get("filename"), str(params.get("length", ""))
+        if not isinstance(filename, str) or not filename or not length.isdigit():
+            raise _ApiError("invalid_arguments")
         file_id = f"F{next(self._id_counter)}"
+        self._pending_files[file_id] = (filename, None)
         return {"upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
 
     def _files_complete_upload_external(self, params: JSONDict) -> JSONDict:
@@ -714,13 +767,40 @@ class FakeSlack(Served):
                 files = json.loads(files)
             except json.JSONDecodeError:
                 raise _ApiError("invalid_arguments") from None
-        if not isinstance(files, list):
+        if not isinstance(files, list) or not files:
             raise _ApiError("invalid_arguments")
+        done: list[FakeFile] = []
+        for item in files:
+            file_id = item.get("id") if isinstance(item, dict) else None
+            filename, data = (
+                self._pending_files.get(file_id, ("", None))
+                if isinstance(file_id, str)
+                else ("", None)
+            )
+            if data is None:  # never issued, or no bytes uploaded yet
+                raise _ApiError("file_not_found")
+            title = item.get("title") or filename
+            done.append(FakeFile(str(file_id), filename, str(title), data))
+        for fake_file in done:
+            del self._pending_files[fake_file.id]
+        targets = [params.get("channel_id"), *str(params.get("channels") or "").split(",")]
+        for target in targets:
+            channel = self._resolve_channel(target)
+            if channel is None:
+                continue
+            comment = params.get("initial_comment")
+            msg = FakeMessage(
+                channel=channel,
+                ts=self._next_ts(),
+                text=str(comment) if comment else "",
+                blocks=[],
+                files=list(done),
+            )
+            self._messages.setdefault(channel, []).append(msg)
         return {
             "files": [
-                {"id": f.get("id"), "title": f.get("title", "")}
-                for f in files
-                if isinstance(f, dict)
+                {"id": f.id, "name": f.filename, "title": f.title, "size": len(f.data)}
+                for f in done
             ]
         }
 
@@ -729,6 +809,11 @@ class FakeSlack(Served):
     def _next_ts(self) -> str:
         n = next(self._ts_counter)
         return f"{1_700_000_000 + n // 1_000_000}.{n % 1_000_000:06d}"
+
+    def _raise_if_gone(self, method: str, user_id: str) -> None:
+        error = self._gone.get((method, user_id))
+        if error is not None:
+            raise _ApiError(error)
 
     @staticmethod
     def _resolve_channel(channel: object) -> str | None:

@@ -247,6 +247,44 @@ async def test_files_upload_v2_calls_are_recorded(slack: FakeSlack, client: Asyn
     assert methods[:3] == ["files.getUploadURLExternal", "<upload>", "files.completeUploadExternal"]
 
 
+async def test_uploaded_bytes_are_shared_in_the_channel_as_sent(
+    slack: FakeSlack, client: AsyncWebClient
+) -> None:
+    data = bytes(range(256)) * 4  # not text: kept byte for byte
+    done = await client.files_upload_v2(
+        channel=DM, file=data, filename="chart.png", title="Chart", initial_comment="here"
+    )
+    [shared] = slack.files(DM)
+    assert (shared.filename, shared.title, shared.data) == ("chart.png", "Chart", data)
+    assert done["file"]["id"] == shared.id
+    [message] = slack.messages(DM)
+    assert (message.text, message.files) == ("here", [shared])
+    assert slack.files("C1") == []
+    # Not shared anywhere without a channel; and nothing is shared from an unfinished upload.
+    await client.files_upload_v2(file=b"x", filename="private.txt")
+    assert len(slack.files(DM)) == 1
+    issued = await client.files_getUploadURLExternal(filename="late.png", length=3)
+    with pytest.raises(SlackApiError, match="file_not_found"):
+        await client.files_completeUploadExternal(files=[{"id": issued["file_id"]}], channel_id=DM)
+    status, _ = await post(f"{slack.url}/upload/F999", b"abc", {})
+    assert status == 404
+
+
+async def test_a_gone_user_cannot_be_reached(slack: FakeSlack, client: AsyncWebClient) -> None:
+    slack.set_gone(USER, error="user_not_found", method="conversations.open")
+    with pytest.raises(SlackApiError, match="user_not_found"):
+        await client.conversations_open(users=USER)
+    await client.chat_postMessage(channel=DM, text="still allowed")
+    slack.set_gone(USER, error="account_inactive")
+    with pytest.raises(SlackApiError, match="account_inactive"):
+        await client.chat_postMessage(channel=DM, text="no longer")
+    with pytest.raises(SlackApiError, match="account_inactive"):
+        await client.chat_postMessage(channel=USER, text="nor by user id")
+    assert [m.text for m in slack.messages(DM)] == ["still allowed"]
+    other = await client.conversations_open(users="U0OTHER")
+    assert other["channel"]["id"] == "DU0OTHER"
+
+
 # -- waiting and response URLs -------------------------------------------------
 
 

@@ -12,6 +12,7 @@ import contextlib
 import datetime as dt
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from saq import Worker
@@ -47,7 +48,7 @@ class ShiftedClock:
         self.set(dt.datetime(year, month, day, hour, minute, second, tzinfo=ZoneInfo(zone)))
 
 
-FAST = {
+FAST: dict[str, Any] = {
     "reminder_sweep_seconds": 1,
     "reminder_job_timeout": 3,
     "reminder_lease_seconds": 3,

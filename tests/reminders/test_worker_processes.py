@@ -13,10 +13,12 @@ import os
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import cast
 
+import aiohttp
 import redis.asyncio as aioredis
 from pydantic import SecretStr
 
@@ -25,7 +27,7 @@ from bot.settings import Settings
 from bot.store.keys import UserRef
 from bot.wiring import build_app
 from tests.fakes.telegram import FakeTelegram
-from tests.redis_server import RedisServer
+from tests.redis_server import RedisServer, free_port
 from tests.reminders.harness import FAST, eventually, until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,7 +98,7 @@ def delivered(fake: FakeTelegram, users: int) -> list[int]:
 
 async def settled(redis_client: aioredis.Redis, users: int, due: int) -> bool:
     """Every reminder has moved on past ``due``, and exactly those occurrences are queued."""
-    active = await redis_client.llen("saq:kneecheck-reminders:active")
+    active = await cast("Awaitable[int]", redis_client.llen("saq:kneecheck-reminders:active"))
     queued = {k.decode() for k in await redis_client.zrange(INCOMPLETE, 0, -1)}
     expected = set()
     for n in range(users):
@@ -138,9 +140,19 @@ async def test_a_worker_killed_mid_batch_then_restarted_delivers_each_exactly_on
             await first.wait()
         assert sum(delivered(fake, users)) == 10
         fake.release()
-        async with worker(env) as second:
+        port = free_port()
+        async with worker({**env, "WORKER_PORT": str(port)}) as second:
             await until(lambda: all(delivered(fake, users)), within=60)
             await eventually(lambda: settled(redis_client, users, due), within=60)
+            # Its own health signal: /healthz answers, /metrics counts what it sent.
+            async with aiohttp.ClientSession() as http:
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
+                    assert health.status == 200
+                async with http.get(f"http://127.0.0.1:{port}/metrics") as scraped:
+                    metrics = await scraped.text()
+            assert 'kneecheck_reminders_sent_total{kind="hydration"} 20.0' in metrics
+            assert "kneecheck_worker_heartbeat_seconds " in metrics
+            assert str(FIRST_USER) not in metrics
             second.send_signal(signal.SIGTERM)
             started = time.monotonic()
             assert await asyncio.wait_for(second.wait(), 10) == 0

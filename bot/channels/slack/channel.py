@@ -3,7 +3,15 @@
 slack-bolt is the transport only: the conversation lives in our Redis sessions, so any
 number of processes can serve a user and a restart loses nothing. The only Slack-specific
 state kept is where the last question was posted (to rewrite it once answered by typing) and
-the user's time zone (for reminders), both per-user values that /forget erases.
+the user's time zone (for reminders), both per-user values that /forget erases. The zone is
+taken from ``users.info`` before a check starts, so the follow-up offer at its end knows it
+and never asks (Telegram users are asked once).
+
+Follow-ups: ``/kneecheck reminders``, ``diary`` (a PNG chart uploaded into the DM) and
+``summary`` post in the DM like ``mydata``. Reminder buttons go to the reminder service:
+its notices are told to the presser only, an updated list replaces the pressed list, and
+anything else (a time picker) is posted in the DM. Reminders themselves are sent by the
+worker (:mod:`bot.channels.slack.courier`).
 
 Each listener is split the bolt way: ``acknowledge`` answers Slack at once (bolt answers 404
 when ack is not called within 3 s, and Slack then shows an error or re-delivers) and a lazy
@@ -23,6 +31,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.catalog.content import Content
 from bot.channels.slack import render, web
 from bot.channels.slack.payloads import (
     FORGET_NO,
@@ -36,6 +45,9 @@ from bot.channels.slack.payloads import (
 )
 from bot.conversations import Conversations
 from bot.engine import Back, Event, Reply, Restart, Start, Stop, Submit, Text, Turn
+from bot.follow_ups import FollowUpViews
+from bot.reminders.buttons import ReminderPress
+from bot.reminders.service import ReminderService
 from bot.store.base import SessionStore, StoreUnavailable
 from bot.store.keys import UserRef
 
@@ -46,7 +58,19 @@ TIME_ZONE = "tz"
 EVENT_SCOPE = "sl-event"
 EVENT_MARKER_TTL = 24 * 3600
 """Slack re-delivers an event for about an hour at most; the marker outlives that."""
+FOLLOW_UP_COMMANDS = ("reminders", "diary", "summary")
+"""Known only when the channel has the reminder service."""
 CONVERSATION_COMMANDS = ("", "start", "restart", "back", "stop", "mydata", "forget")
+CHART_FILENAME = "kneecheck-diary.png"
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a sub-command brings to the DM: a turn to show, messages, a chart to upload."""
+
+    turn: Turn | None = None
+    messages: tuple[render.SlackMessage, ...] = ()
+    chart: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +101,23 @@ def _same_question(event: Event | None, reply: Reply) -> bool:
 class SlackChannel:
     """bolt listeners for one AsyncApp; holds no conversation logic."""
 
-    def __init__(self, conversations: Conversations, store: SessionStore, *, salt: bytes) -> None:
+    def __init__(
+        self,
+        conversations: Conversations,
+        store: SessionStore,
+        *,
+        salt: bytes,
+        reminders: ReminderService | None = None,
+    ) -> None:
         self.conversations = conversations
         self.catalog = conversations.catalog
-        self.ui = self.catalog.content(None).ui
+        self.content: Content = self.catalog.content(None)
+        self.ui = self.content.ui
         self.store = store
         self.salt = salt
+        self.reminders = reminders
+        self.follow_ups = FollowUpViews(conversations, reminders) if reminders else None
+        self.commands = CONVERSATION_COMMANDS + (FOLLOW_UP_COMMANDS if reminders else ())
 
     async def acknowledge(self, ack: AsyncAck) -> None:
         await ack()
@@ -100,10 +135,10 @@ class SlackChannel:
         if user is None:
             return
         name = subcommand(str(body.get("text") or ""))
-        known = name if name in CONVERSATION_COMMANDS else "other"  # never what they typed
+        known = name if name in self.commands else "other"  # never what they typed
         log.debug("slack command", extra={"user": user.hashed(self.salt), "command": known})
         try:
-            if name not in CONVERSATION_COMMANDS:
+            if name not in self.commands:
                 await self.notify(respond, "slack_help")
                 return
             try:
@@ -113,34 +148,37 @@ class SlackChannel:
                 await self.notify(respond, "unavailable")
                 return
             try:
-                turn, extra = await self.command(client, user, name)
+                answer = await self.command(client, user, name)
             except StoreUnavailable:
                 await self.notify(respond, "unavailable")
                 return
             if dm != body.get("channel_id"):
                 await self.notify(respond, "slack_in_dm")
-            if turn is not None:
-                await self.show(client, user, dm, turn, None)
-            for message in extra:
+            if answer.turn is not None:
+                await self.show(client, user, dm, answer.turn, None)
+            for message in answer.messages:
                 await web.send(client, dm, message)
+            if answer.chart is not None:
+                await self.post_chart(client, user, dm, answer.chart)
         except Exception:  # never the payload: it holds what the user typed
             log.exception("slack command failed", extra={"user": user.hashed(self.salt)})
 
-    async def command(
-        self, client: AsyncWebClient, user: UserRef, name: str
-    ) -> tuple[Turn | None, list[render.SlackMessage]]:
-        """Run a sub-command: a turn to show, or messages to post in the DM."""
+    async def command(self, client: AsyncWebClient, user: UserRef, name: str) -> Answer:
+        """Run a sub-command: a turn to show, or messages (or a chart) to post in the DM."""
         if name in ("", "start", "restart"):
-            locale, tz = await web.profile(client, user.user)
+            # The zone first: the facts a flow starts with (is the zone known?) are read at
+            # the start of the turn, and the follow-up offer at the end of the check asks them.
+            locale = await self.keep_profile(client, user)
             event: Event = Restart(locale) if name == "restart" else Start(locale)
-            turn = await self.conversations.handle(user, event)
-            if tz:
-                await self.store.put_value(user, TIME_ZONE, tz)
-            return turn, []
+            return Answer(turn=await self.conversations.handle(user, event))
         if name in ("back", "stop"):
-            return await self.conversations.handle(user, Back() if name == "back" else Stop()), []
+            event = Back() if name == "back" else Stop()
+            return Answer(turn=await self.conversations.handle(user, event))
         if name == "mydata":
-            return None, render.messages(await self.conversations.stored_data(user), user.user)
+            reply = await self.conversations.stored_data(user)
+            return Answer(messages=tuple(render.messages(reply, user.user)))
+        if name in FOLLOW_UP_COMMANDS:
+            return await self.follow_up_command(user, name)
         ui = self.ui
         confirm = render.confirm(
             ui["forget_confirm"],
@@ -148,7 +186,40 @@ class SlackChannel:
             (ui["forget_no"], FORGET_NO),
             user.user,
         )
-        return None, [confirm]
+        return Answer(messages=(confirm,))
+
+    async def keep_profile(self, client: AsyncWebClient, user: UserRef) -> str | None:
+        """Keep the user's Slack time zone (for reminders); their Slack locale, if known."""
+        locale, tz = await web.profile(client, user.user)
+        if tz:
+            await self.store.put_value(user, TIME_ZONE, tz)
+        return locale
+
+    async def follow_up_command(self, user: UserRef, name: str) -> Answer:
+        """/kneecheck reminders, diary or summary."""
+        views = self.follow_ups
+        assert views is not None  # not a known command without the reminder service
+        content = self.content
+        if name == "reminders":
+            reply = await views.reminders(user, content)
+        elif name == "summary":
+            reply = await views.summary(user, content)  # one short note: one message
+        else:
+            chart = await views.diary_chart(user, content)
+            if chart is not None:
+                return Answer(chart=chart)
+            return Answer(messages=(render.plain_message(content.ui["diary_empty"]),))
+        return Answer(messages=tuple(render.messages(reply, user.user)))
+
+    async def post_chart(self, client: AsyncWebClient, user: UserRef, dm: str, png: bytes) -> None:
+        """The diary chart as a picture in the DM; as lines of text if Slack refuses the file."""
+        title = self.ui["diary_chart_title"]
+        if await web.upload(client, dm, png, filename=CHART_FILENAME, title=title):
+            return
+        assert self.follow_ups is not None
+        text = await self.follow_ups.diary_text(user, self.content)
+        for message in render.messages(text, user.user):
+            await web.send(client, dm, message)
 
     # -- buttons --------------------------------------------------------------------------
 
@@ -177,9 +248,16 @@ class SlackChannel:
             if pressed.value in (FORGET_YES, FORGET_NO):
                 await self.answer_forget(client, pressed, erase=pressed.value == FORGET_YES)
                 return
+            if pressed.reminder is not None and self.reminders is not None:
+                await self.reminder_pressed(client, respond, pressed, pressed.reminder)
+                return
             if pressed.event is None:
                 await self.notify(respond, "unknown_option")
                 return
+            if isinstance(pressed.event, Start):
+                # A flow started by a button (the follow-up offer, a check-in): the zone as
+                # Slack has it now, before the flow reads its facts.
+                await self.keep_profile(client, pressed.user)
             turn = await self.conversations.handle(pressed.user, pressed.event)
         except StoreUnavailable:
             await self.notify(respond, "unavailable")
@@ -192,6 +270,36 @@ class SlackChannel:
             return
         if pressed.channel is not None:
             await self.show(client, pressed.user, pressed.channel, turn, pressed)
+
+    async def reminder_pressed(
+        self,
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+        pressed: Press,
+        reminder: ReminderPress,
+    ) -> None:
+        """Done, snooze, pause, resume, move or stop: what the reminder service says to it."""
+        assert self.reminders is not None
+        owner = pressed.user.user
+        for reply in await self.reminders.press(pressed.user, reminder):
+            if reply.kind == "notice":
+                for message in render.messages(reply, owner):
+                    await web.whisper(respond, message)
+            elif (
+                reminder.due == 0
+                and reply.kind == "info"
+                and reply.sections[0].title
+                and pressed.channel
+                and pressed.message_ts
+            ):
+                # Pressed on /kneecheck reminders (or its time picker): the list, updated
+                # in place.
+                parts = render.messages(reply, owner)
+                await web.update(client, pressed.channel, pressed.message_ts, parts[-1])
+            else:
+                dm = pressed.channel or await web.open_dm(client, owner)
+                for message in render.messages(reply, owner):
+                    await web.send(client, dm, message)
 
     async def on_ticks(self, body: dict[str, Any], respond: AsyncRespond) -> None:
         """A checkbox change: the Slack client keeps it; we only check it, saving nothing.

@@ -11,6 +11,11 @@ client; Done turns the ticked boxes (``state.values`` of the pressed message) in
 recorded is exactly what the user saw ticked when they pressed Done. A tick itself becomes
 the same ``Submit`` (:func:`ticks`), which the channel only checks, never saves: a tick on a
 question that has moved on is told so at once instead of at Done.
+
+Reminder buttons (``r|<reminder>|<action>|<due>``, on a reminder message or the /kneecheck
+reminders list) are not engine events: they decode to a :class:`ReminderPress` for the
+reminder service, read before the engine's codec. Start buttons (``f|...``, the follow-up
+offer under an assessment, a check-in reminder) are engine events like any other.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from typing import Any
 from bot.channels.slack.render import TICKS_PREFIX, owner_of
 from bot.engine.buttons import decode
 from bot.engine.events import Event, Submit, Toggle
+from bot.reminders.buttons import ReminderPress
+from bot.reminders.buttons import decode as decode_reminder
 from bot.store.keys import UserRef
 
 FORGET_YES, FORGET_NO = "x|forget|yes|0", "x|forget|no|0"
@@ -39,6 +46,8 @@ class Press:
     message_ts: str | None
     value: str
     event: Event | None
+    reminder: ReminderPress | None = None
+    """A reminder button (then ``event`` is None): for the reminder service, not the engine."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +117,8 @@ def press(body: dict[str, Any]) -> Press | None:
     container = _dict(body.get("container"))
     channel = _str(container.get("channel_id")) or _str(_dict(body.get("channel")).get("id"))
     value = _str(action.get("value"))
-    event = decode(value)
+    reminder = decode_reminder(value)
+    event = decode(value) if reminder is None else None
     if isinstance(event, Submit):
         event = with_ticks(event, _dict(body.get("state")))
     return Press(
@@ -118,6 +128,7 @@ def press(body: dict[str, Any]) -> Press | None:
         message_ts=_str(container.get("message_ts")) or None,
         value=value,
         event=event,
+        reminder=reminder,
     )
 
 

@@ -53,7 +53,9 @@ class SlackMessage:
     blocks: list[Block] = field(default_factory=list)
 
 
-_COMMAND = re.compile(r"(?<![\w/])/(start|kneecheck|back|restart|stop|help|mydata|forget)\b")
+_COMMAND = re.compile(
+    r"(?<![\w/])/(start|kneecheck|back|restart|stop|help|mydata|forget|reminders|diary|summary)\b"
+)
 
 
 def slack_commands(text: str) -> str:
@@ -144,7 +146,10 @@ def _chunks(items: list[Block], size: int) -> list[list[Block]]:
 
 
 def choice_blocks(reply: Reply, owner: str) -> list[Block]:
-    """Answers first (buttons, or checkbox groups of ten), then Done and Back together."""
+    """Answers first (buttons, or checkbox groups of ten), then Done and Back together.
+
+    Buttons that are not answers (Done, Back, a flow's start button, reminder buttons, each
+    carrying its own reminder and occurrence) share the last row(s)."""
     answers = [c for c in reply.choices if c.action in ("choose", "toggle")]
     others = [c for c in reply.choices if c.action not in ("choose", "toggle")]
     elements: list[Block] = []
@@ -164,7 +169,8 @@ def choice_blocks(reply: Reply, owner: str) -> list[Block]:
     else:
         elements += [_button(c, reply) for c in answers]
     rows = _chunks(elements, ACTIONS_ELEMENTS)
-    rows.append([_button(c, reply, primary=c.action == "submit") for c in others])
+    buttons = [_button(c, reply, primary=c.action == "submit") for c in others]
+    rows += _chunks(buttons, ACTIONS_ELEMENTS)
     rows = [row for row in rows if row]
     return [
         {"type": "actions", "block_id": block_id(owner, number), "elements": row}

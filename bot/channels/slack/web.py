@@ -12,7 +12,7 @@ import logging
 
 from aiohttp import ClientError
 from slack_bolt.context.respond.async_respond import AsyncRespond
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack.render import SlackMessage
@@ -20,6 +20,8 @@ from bot.channels.slack.render import SlackMessage
 log = logging.getLogger(__name__)
 
 SEND_ERRORS = (SlackApiError, ClientError, TimeoutError)
+UPLOAD_ERRORS = (*SEND_ERRORS, SlackRequestError)
+"""slack_sdk raises SlackRequestError when the upload URL refuses the bytes."""
 
 
 def error_code(exc: Exception) -> str:
@@ -64,6 +66,21 @@ async def update(client: AsyncWebClient, channel: str, ts: str, message: SlackMe
         await client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
     except SEND_ERRORS as exc:
         log.warning("chat.update failed", extra={"error": error_code(exc)})
+
+
+async def upload(
+    client: AsyncWebClient, channel: str, data: bytes, *, filename: str, title: str
+) -> bool:
+    """Share a file (the diary chart) in ``channel``: files.getUploadURLExternal, the bytes to
+    the URL it returns, then files.completeUploadExternal (slack_sdk's ``files_upload_v2``)."""
+    try:
+        await client.files_upload_v2(
+            channel=channel, file=data, filename=filename, title=title, alt_txt=title
+        )
+    except UPLOAD_ERRORS as exc:
+        log.warning("file upload failed", extra={"error": error_code(exc)})
+        return False
+    return True
 
 
 async def whisper(respond: AsyncRespond, message: SlackMessage) -> None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -39,21 +41,24 @@ JSON = dict[str, Any]
 _ids = itertools.count(1)
 
 
-def settings_for(fake: FakeSlack, redis_url: str) -> Settings:
+def settings_for(fake: FakeSlack, redis_url: str, **extra: Any) -> Settings:
+    """The bot's settings against ``fake``; ``extra`` for others (the reminder timings)."""
     return Settings(
         redis_url=redis_url,
         slack_bot_token=SecretStr(fake.token),
         slack_signing_secret=SecretStr(SECRET),
         slack_api_url=fake.base_url,
+        **extra,
     )
 
 
 class BotProcess:
-    """One running bot: build it, serve it, stop it."""
+    """One running bot: build it, serve it, stop it. ``clock`` is the app's "now" (the
+    reminder tests set it)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, clock: Callable[[], float] = time.time) -> None:
         self.settings = settings
-        self.app: App = build_app(settings)
+        self.app: App = build_app(settings, clock=clock)
         self.bolt: KneecheckSlackApp = build_slack_app(self.app)
         self.server = LocalServer(web_app(self.bolt))
 
@@ -71,7 +76,7 @@ class BotProcess:
     async def stop(self) -> None:
         await self.idle()
         await self.server.stop()
-        await self.app.store.close()
+        await self.app.close()
 
 
 # -- what a person sees ------------------------------------------------------------------

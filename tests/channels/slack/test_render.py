@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -17,8 +18,11 @@ from bot.channels.slack.render import (
     owner_of,
     split_text,
 )
-from bot.engine import Choice, Reply, Section, Submit
+from bot.engine import Choice, Reply, Section, Start, Submit
 from bot.engine.events import Back, Choose
+from bot.reminders.buttons import ReminderPress
+from bot.reminders.model import Reminder, Reminders
+from bot.reminders.service import ReminderService
 from tests.engine.chat import TYPICAL, EngineChat
 from tests.fakes.slack import block_errors
 
@@ -274,4 +278,113 @@ def test_commands_are_spelled_the_slack_way() -> None:
     assert escape(text) == (
         "Send /kneecheck to begin, /kneecheck forget to erase; /kneecheck back, "
         "/kneecheck restart or /kneecheck stop. Not a/path/stop."
+    )
+
+
+# -- follow-ups: start and reminder buttons ---------------------------------------------------
+
+
+def reminder_service(catalog: Catalog) -> ReminderService:
+    """Only for its pure parts (messages, lists, pickers): no store or queue is touched."""
+    nothing: Any = None
+    return ReminderService(catalog, nothing, nothing, salt=b"s")
+
+
+def stretch(paused: bool = False) -> Reminder:
+    return Reminder(
+        id="stretch",
+        kind="stretch",
+        zone="America/New_York",
+        times=(dt.time(8),),
+        due=1_800_000_000,
+        stretch="calf",
+        paused=paused,
+    )
+
+
+def test_a_reminder_message_has_buttons_naming_its_occurrence(catalog: Catalog) -> None:
+    service = reminder_service(catalog)
+    content = catalog.content("en")
+    [message] = messages(service.message(content, stretch(), 1_800_000_000), OWNER)
+    assert block_errors(message.blocks) == []
+    [actions] = [b for b in message.blocks if b["type"] == "actions"]
+    assert owner_of(actions["block_id"]) == OWNER
+    assert [(e["text"]["text"], e["value"]) for e in actions["elements"]] == [
+        ("Done", "r|stretch|done|1800000000"),
+        ("Snooze 1 hour", "r|stretch|snooze|1800000000"),
+        ("Stop these reminders", "r|stretch|stop|1800000000"),
+    ]
+    checkin = Reminder(id="checkin", kind="checkin", zone="UTC", due=1_800_000_000)
+    [message] = messages(service.message(content, checkin, 1_800_000_000), OWNER)
+    values = [e["value"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert values[0] == "f|checkin|checkin|1800000000"
+
+
+def test_the_reminders_list_is_one_message_with_every_button(catalog: Catalog) -> None:
+    service = reminder_service(catalog)
+    content = catalog.content("en")
+    hydration = Reminder(
+        id="hydration", kind="hydration", zone="UTC", times=(dt.time(10),), due=1_800_000_000
+    )
+    checkin = Reminder(id="checkin", kind="checkin", zone="UTC", due=1_800_000_000, paused=True)
+    listing = service.listing(
+        content, Reminders(items={"stretch": stretch(), "hydration": hydration, "checkin": checkin})
+    )
+    [message] = messages(listing, OWNER)
+    assert block_errors(message.blocks) == []
+    values = [e["value"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert values == [
+        "r|stretch|pause|0",
+        "r|stretch|time|0",
+        "r|stretch|stop|0",
+        "r|hydration|pause|0",
+        "r|hydration|stop|0",
+        "r|checkin|resume|0",
+        "r|checkin|stop|0",
+        "r|all|stop|0",
+    ]
+    assert len(set(values)) == len(values)  # action_ids unique within the message
+    [picker] = messages(service.time_picker(content, stretch()), OWNER)
+    assert [e["value"] for e in picker.blocks[-1]["elements"]] == [
+        "r|stretch|t0800|0",
+        "r|stretch|t1200|0",
+        "r|stretch|t1800|0",
+        "r|stretch|t2000|0",
+    ]
+
+
+def test_the_assessment_offers_the_follow_up_as_a_start_button(catalog: Catalog) -> None:
+    chat = EngineChat(catalog)
+    chat.walk(location="behind")
+    result = chat.replies[-1]
+    assert result.kind == "result"
+    parts = messages(result, OWNER)
+    last = parts[-1]
+    [actions] = [b for b in last.blocks if b["type"] == "actions"]
+    [start] = actions["elements"]
+    assert start["value"] == "f||followup|0"
+    assert last.blocks[-1]["type"] == "context"  # the disclaimer stays last
+    assert all(block_errors(p.blocks) == [] for p in parts)
+
+
+def test_reminder_and_start_presses_are_let_through_with_their_owner() -> None:
+    snooze = press(action_body("r|stretch|snooze|1800000000"))
+    assert snooze is not None
+    assert snooze.reminder == ReminderPress("stretch", "snooze", 1_800_000_000)
+    assert (snooze.event, snooze.owner) == (None, OWNER)
+    listed = press(action_body("r|all|stop|0", block_id="kc:U0OTHER:3"))
+    assert listed is not None
+    assert (listed.reminder, listed.owner) == (ReminderPress("all", "stop", 0), "U0OTHER")
+    start = press(action_body("f|checkin|checkin|1800000000"))
+    assert start is not None
+    assert (start.event, start.reminder) == (Start(flow="checkin"), None)
+    for forged in ("r|stretch|explode|0", "r|nobody|stop|0", "r|stretch|stop|-1"):
+        pressed = press(action_body(forged))
+        assert pressed is not None
+        assert (pressed.event, pressed.reminder) == (None, None), forged
+
+
+def test_follow_up_commands_are_spelled_the_slack_way() -> None:
+    assert escape("Send /reminders, /diary or /summary.") == (
+        "Send /kneecheck reminders, /kneecheck diary or /kneecheck summary."
     )
