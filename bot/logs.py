@@ -76,5 +76,8 @@ def configure(level: str, fmt: Literal["text", "json"]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("httpx", "httpcore", "saq"):
+    # Client and framework loggers print request URLs (the Telegram token is in them) and,
+    # at DEBUG, whole requests and replies (what users typed): held at WARNING whatever
+    # LOG_LEVEL says. The queue names jobs by user: held too, and masked (RedactUsers).
+    for noisy in ("httpx", "httpcore", "saq", "telegram", "slack_sdk", "slack_bolt", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

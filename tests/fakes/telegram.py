@@ -302,12 +302,25 @@ class FakeTelegram(Served):
             raise AssertionError(
                 f"no bot message {message_id} in chat {user_id}: {shown}"
             ) from None
-        query_id = str(next(self._query_ids))
-        language = self._languages.get(user_id, "en")
-        query: JSON = {"id": query_id, "from": self._user(user_id, language), "data": callback_data}
-        query |= {"chat_instance": f"ci{user_id}", "message": self._message_json(sent)}
+        query = self._query(user_id, sent, callback_data)
         self._push({"callback_query": query}, update_id)
-        return query_id
+        return str(query["id"])
+
+    def press_update(self, user_id: int, message_id: int, callback_data: str) -> JSON:
+        """The callback query a press makes, for a test to deliver to a webhook itself."""
+        query = self._query(user_id, self._find(user_id, message_id, ""), callback_data)
+        self._queries.add(str(query["id"]))
+        return {"callback_query": query}
+
+    def _query(self, user_id: int, sent: SentMessage, callback_data: str) -> JSON:
+        language = self._languages.get(user_id, "en")
+        query: JSON = {
+            "id": str(next(self._query_ids)),
+            "from": self._user(user_id, language),
+            "data": callback_data,
+        }
+        query |= {"chat_instance": f"ci{user_id}", "message": self._message_json(sent)}
+        return query
 
     def push_raw(self, update: JSON) -> None:
         """Queue an update verbatim; re-pushing an update_id simulates a duplicated delivery."""
