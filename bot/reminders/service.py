@@ -238,6 +238,7 @@ class ReminderService:
         change: Callable[[Reminders], Reminders],
         *,
         in_hand: tuple[str, int] | None = None,
+        keep_ttl: bool = False,
     ) -> tuple[Reminders, Reminders]:
         """Compare-and-set the user's reminders, then make the queue match the change.
 
@@ -250,7 +251,9 @@ class ReminderService:
             if after == before:
                 return before, after
             value = after.model_dump_json() if after.items else ""  # empty: deleted
-            if await self.store.replace_value(user, REMINDERS, value, expected=raw):
+            if await self.store.replace_value(
+                user, REMINDERS, value, expected=raw, keep_ttl=keep_ttl
+            ):
                 await self._sync_queue(user, before, after, in_hand)
                 return before, after
         raise RuntimeError("the reminders kept changing under us")
@@ -473,7 +476,9 @@ class ReminderService:
                 return reminders  # changed meanwhile (snoozed, moved, stopped): theirs wins
             return reminders.with_item(following)
 
-        await self._change(user, advance, in_hand=(rid, due))
+        # Not the user's doing: reminders a user forgot about expire with the rest of their
+        # data (RETENTION_DAYS after their last activity) instead of running for ever.
+        await self._change(user, advance, in_hand=(rid, due), keep_ttl=True)
 
     def _who(self, user: UserRef) -> dict[str, str]:
         return {"user": user.hashed(self.salt)}

@@ -45,6 +45,7 @@ class SessionStore(Protocol):
         *,
         expected: str | None,
         ttl_seconds: int | None = None,
+        keep_ttl: bool = False,
     ) -> bool:
         """Compare-and-set a per-user value (``expected`` None: only if absent)."""
 

@@ -42,7 +42,11 @@ return 1
 _REPLACE = """
 if (redis.call('GET', KEYS[1]) or '') ~= ARGV[2] then return 0 end
 if ARGV[1] == '' then return redis.call('DEL', KEYS[1]) + 1 end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+if ARGV[4] == '1' and redis.call('PTTL', KEYS[1]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'KEEPTTL')
+else
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+end
 return 1
 """
 
@@ -148,12 +152,14 @@ class RedisSessionStore:
         *,
         expected: str | None,
         ttl_seconds: int | None = None,
+        keep_ttl: bool = False,
     ) -> bool:
         """Compare-and-set a per-user value: store it only if it is still ``expected``
-        (None: only if there is none). An empty ``value`` deletes it."""
+        (None: only if there is none). An empty ``value`` deletes it. ``keep_ttl``: a write
+        that is not the user's doing (a delivered reminder) leaves the expiry where it was."""
         key = self._value_key(user, name)
         ttl_ms = ttl_seconds * 1000 if ttl_seconds is not None else self.ttl_ms
-        args = (key, value, expected or "", ttl_ms)
+        args = (key, value, expected or "", ttl_ms, "1" if keep_ttl else "0")
         done = await self._call(lambda: self._script(self._replace, *args, numkeys=1))
         return bool(done)
 

@@ -122,6 +122,17 @@ async def test_a_user_value_is_replaced_only_if_unchanged(store: RedisSessionSto
     assert await store.client.keys("kc:{tg:1001}*") == []
 
 
+async def test_a_write_that_keeps_the_ttl_does_not_extend_retention(
+    store: RedisSessionStore,
+) -> None:
+    key = store.keys.value(ALICE, "reminders")
+    assert await store.replace_value(ALICE, "reminders", "a", expected=None, ttl_seconds=100)
+    assert await store.replace_value(ALICE, "reminders", "b", expected="a", keep_ttl=True)
+    assert 0 < await store.client.ttl(key) <= 100  # not reset to the store's default
+    assert await store.replace_value(ALICE, "reminders", "", expected="b", keep_ttl=True)
+    assert await store.client.exists(key) == 0  # empty deletes
+
+
 async def test_only_registered_values_can_be_written(store: RedisSessionStore) -> None:
     with pytest.raises(ValueError, match="USER_VALUES"):
         await store.put_value(ALICE, "notes", "[]")
