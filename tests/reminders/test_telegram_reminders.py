@@ -346,3 +346,20 @@ async def test_a_warning_sign_at_a_check_in_gets_urgent_advice(
     assert "Please get medical help now" in alice.last_text
     diary = json.loads(await redis_client.get(f"kc:{{tg:{ALICE}}}:diary") or "{}")
     assert diary.get("entries", []) == []
+
+
+async def test_a_nudge_that_fell_due_hours_ago_is_dropped_and_the_next_one_kept(
+    alice: TelegramUser, bot: BotProcess, redis_client: aioredis.Redis, clock: ShiftedClock
+) -> None:
+    clock.at("Europe/London", 2026, 11, 25, 12, 0)
+    await finish_check(alice)
+    await opt_in(alice, "hydration")
+    assert (await stored(redis_client)).items["hydration"].due == _at(2026, 11, 25, 13)
+    # Everything was down from before 13:00 until 15:00: a water nudge two hours late is
+    # pointless (max_lateness_minutes: hydration 60), the 16:00 one is still to come.
+    clock.at("Europe/London", 2026, 11, 25, 15, 0)
+    async with running_worker(bot.settings, clock=clock) as (worker_app, _):
+        await worker_app.reminders.requeue(alice.ref)
+        await until_jobs(redis_client, [f"tg:{ALICE}|hydration|{_at(2026, 11, 25, 16)}"])
+    assert reminder_messages(alice) == []
+    assert (await stored(redis_client)).items["hydration"].due == _at(2026, 11, 25, 16)
