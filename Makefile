@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check flows-check bench bench-telegram bench-slack chat clean
+.PHONY: run test lint typecheck check flows-check bench bench-telegram bench-slack bench-reminders chat clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -48,6 +48,10 @@ bench-telegram: $(STAMP)
 ## bench-slack: /kneecheck ack latency and button-press turns/s, against a plain bolt reference
 bench-slack: $(STAMP)
 	$(BIN)/python -m bench.slack
+
+## bench-reminders: 100k reminders scheduled, Redis bytes per reminder, delivery at 30/s and unlimited
+bench-reminders: $(STAMP)
+	$(BIN)/python -m bench.reminders
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
