@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check flows-check bench bench-telegram bench-slack bench-reminders chat clean
+.PHONY: run test lint typecheck check flows-check bench bench-telegram bench-slack bench-reminders bench-serve chat clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -52,6 +52,10 @@ bench-slack: $(STAMP)
 ## bench-reminders: 100k reminders scheduled, Redis bytes per reminder, delivery at 30/s and unlimited
 bench-reminders: $(STAMP)
 	$(BIN)/python -m bench.reminders
+
+## bench-serve: kneecheck serve as a process under Telegram webhook posts and Slack requests
+bench-serve: $(STAMP)
+	PTB_TIMEDELTA=true $(BIN)/python -m bench.serve
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
