@@ -50,7 +50,11 @@ class ReminderQueue:
         self.job_timeout = job_timeout
 
     def skew(self) -> float:
-        return self.clock() - time.time()
+        """How far the service clock is from the queue's (0 for the real clock; a test's
+        clock is a fixed offset, rounded so that reading two clocks adds no jitter)."""
+        if self.clock is time.time:
+            return 0.0
+        return round(self.clock() - time.time(), 3)
 
     async def schedule(self, user: UserRef, reminder: str, due: int) -> bool:
         """Queue the occurrence at ``due``; False when it was queued already."""

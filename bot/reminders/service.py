@@ -239,6 +239,7 @@ class ReminderService:
         *,
         in_hand: tuple[str, int] | None = None,
         keep_ttl: bool = False,
+        queued: tuple[str, int] | None = None,
     ) -> tuple[Reminders, Reminders]:
         """Compare-and-set the user's reminders, then make the queue match the change.
 
@@ -250,20 +251,27 @@ class ReminderService:
             after = change(before)
             if after == before:
                 return before, after
-            value = after.model_dump_json() if after.items else ""  # empty: deleted
+            value = (
+                after.model_dump_json(exclude_defaults=True) if after.items else ""
+            )  # empty: deleted
             if await self.store.replace_value(
                 user, REMINDERS, value, expected=raw, keep_ttl=keep_ttl
             ):
-                await self._sync_queue(user, before, after, in_hand)
+                await self._sync_queue(user, before, after, in_hand, queued)
                 return before, after
         raise RuntimeError("the reminders kept changing under us")
 
     async def _sync_queue(
-        self, user: UserRef, before: Reminders, after: Reminders, in_hand: tuple[str, int] | None
+        self,
+        user: UserRef,
+        before: Reminders,
+        after: Reminders,
+        in_hand: tuple[str, int] | None,
+        queued: tuple[str, int] | None = None,
     ) -> None:
         new = model.occurrences(after)
         old = model.occurrences(before)
-        for rid, due in new - old:
+        for rid, due in new - old - {queued}:
             await self.queue.schedule(user, rid, due)
         await self.queue.cancel(user, old - new - {in_hand})
 
@@ -432,8 +440,7 @@ class ReminderService:
         try:
             return await self._deliver_leased(user, rid, due)
         finally:
-            if await self.store.get_value(user, DELIVERING) == token:
-                await self.store.delete_value(user, DELIVERING)
+            await self.store.replace_value(user, DELIVERING, "", expected=token)  # ours only
 
     async def _deliver_leased(self, user: UserRef, rid: str, due: int) -> Delivered:
         current = await self.load(user)  # again, under the lease: another worker may have sent it
@@ -478,7 +485,8 @@ class ReminderService:
 
         # Not the user's doing: reminders a user forgot about expire with the rest of their
         # data (RETENTION_DAYS after their last activity) instead of running for ever.
-        await self._change(user, advance, in_hand=(rid, due), keep_ttl=True)
+        after = (rid, following.due) if following.due is not None else None
+        await self._change(user, advance, in_hand=(rid, due), keep_ttl=True, queued=after)
 
     def _who(self, user: UserRef) -> dict[str, str]:
         return {"user": user.hashed(self.salt)}

@@ -30,8 +30,9 @@ from bot.wiring import App
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 30
-SHUTDOWN_GRACE_SECONDS = 8
-"""Under the 10 s a platform gives between SIGTERM and SIGKILL."""
+SHUTDOWN_GRACE_SECONDS = 5
+"""For the deliveries in hand (milliseconds each); saq also waits this long for its idle
+upkeep loops, so an idle worker exits in about 5 s, well under the platforms' 10 s."""
 
 
 def couriers(app: App) -> dict[str, Courier]:
