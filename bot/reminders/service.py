@@ -118,6 +118,10 @@ class ReminderService:
     # -- effects of finished conversations ---------------------------------------------------
 
     async def on_effects(self, user: UserRef, effects: Sequence[Effect]) -> None:
+        if effects:
+            # A finished or stopped conversation is activity: what we keep about the user
+            # (diary, reminders, the finished check) lasts RETENTION_DAYS from now.
+            await self.store.touch(user)
         for effect in effects:
             if isinstance(effect, Stopped):
                 await self.stop_all(user)
@@ -308,6 +312,7 @@ class ReminderService:
         ui = content.ui
         now = self.now()
         rid, action = pressed.reminder, pressed.action
+        await self.store.touch(user)  # pressing a reminder's button is activity too
         if rid == "all":
             if action == "stop":
                 await self.stop_all(user)

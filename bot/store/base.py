@@ -53,6 +53,9 @@ class SessionStore(Protocol):
 
     async def get_values(self, user: UserRef, *names: str) -> dict[str, str | None]: ...
 
+    async def touch(self, user: UserRef) -> None:
+        """Push every per-user value's expiry to a full retention period from now."""
+
     async def delete_value(self, user: UserRef, name: str) -> None: ...
 
     async def first_time(self, scope: str, event_id: str, *, ttl_seconds: int) -> bool:

@@ -172,6 +172,11 @@ class RedisSessionStore:
         raw = await self._call(lambda: self.batcher.execute("GET", self.keys.value(user, name)))
         return raw.decode() if isinstance(raw, bytes) else raw
 
+    async def touch(self, user: UserRef) -> None:
+        """The user was active: every per-user value expires RETENTION after now, not before."""
+        commands = [("PEXPIRE", self.keys.value(user, n), self.ttl_ms) for n in sorted(USER_VALUES)]
+        await self._call(lambda: self.batcher.execute_together(*commands))
+
     async def get_values(self, user: UserRef, *names: str) -> dict[str, str | None]:
         """Several per-user values in one round trip (one user's keys share a slot)."""
         keys = [self.keys.value(user, n) for n in names]

@@ -133,6 +133,17 @@ async def test_a_write_that_keeps_the_ttl_does_not_extend_retention(
     assert await store.client.exists(key) == 0  # empty deletes
 
 
+async def test_activity_pushes_every_value_to_a_full_retention_period(
+    store: RedisSessionStore,
+) -> None:
+    await store.put_value(ALICE, "diary", "{}", ttl_seconds=100)
+    await store.put_value(ALICE, "reminders", "{}", ttl_seconds=100)
+    await store.touch(ALICE)
+    for name in ("diary", "reminders"):
+        assert await store.client.ttl(store.keys.value(ALICE, name)) > 100
+    assert await store.client.exists(store.keys.value(ALICE, "profile")) == 0  # none created
+
+
 async def test_only_registered_values_can_be_written(store: RedisSessionStore) -> None:
     with pytest.raises(ValueError, match="USER_VALUES"):
         await store.put_value(ALICE, "notes", "[]")
