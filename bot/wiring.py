@@ -6,9 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
-
-from saq.queue.redis import RedisQueue
+from typing import TYPE_CHECKING, Any
 
 from bot.catalog.catalog import Catalog
 from bot.catalog.loader import load_catalog
@@ -18,6 +16,9 @@ from bot.reminders.queue import QUEUE_NAME, ReminderQueue
 from bot.reminders.service import ReminderService
 from bot.settings import Settings
 from bot.store.redis import RedisSessionStore
+
+if TYPE_CHECKING:
+    from saq.queue.redis import RedisQueue
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ class App:
     queue: ReminderQueue
 
     async def close(self) -> None:
-        await self.queue.queue.disconnect()
+        await self.queue.close()
         await self.store.close()
 
 
@@ -55,6 +56,8 @@ def build_store(settings: Settings) -> tuple[RedisSessionStore, bool]:
 
 def build_queue(settings: Settings, store: RedisSessionStore) -> RedisQueue:
     """The reminder queue on the same Redis (its own connection pool)."""
+    from saq.queue.redis import RedisQueue
+
     if settings.redis_url:
         redis: Any = store.client.__class__.from_url(settings.redis_url, socket_connect_timeout=5)
     else:
@@ -70,7 +73,9 @@ def build_app(settings: Settings | None = None, *, clock: Callable[[], float] = 
     catalog = load_catalog(settings.flows_dir, settings.content_dir, settings.default_locale)
     store, embedded = build_store(settings)
     queue = ReminderQueue(
-        build_queue(settings, store), clock=clock, job_timeout=settings.reminder_job_timeout
+        lambda: build_queue(settings, store),
+        clock=clock,
+        job_timeout=settings.reminder_job_timeout,
     )
     reminders = ReminderService(
         catalog,

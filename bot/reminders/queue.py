@@ -19,11 +19,12 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable
-
-from saq import Job
-from saq.queue.redis import RedisQueue
+from typing import TYPE_CHECKING
 
 from bot.store.keys import UserRef
+
+if TYPE_CHECKING:
+    from saq.queue.redis import RedisQueue
 
 QUEUE_NAME = "kneecheck-reminders"
 DELIVER = "deliver_reminder"
@@ -38,16 +39,31 @@ def job_key(user: UserRef, reminder: str, due: int) -> str:
 
 
 class ReminderQueue:
+    """saq is imported and connected on first use: a web process that only talks imports
+    and connects nothing it does not need (the conversation turns never touch the queue)."""
+
     def __init__(
         self,
-        queue: RedisQueue,
+        connect: Callable[[], RedisQueue],
         *,
         clock: Callable[[], float] = time.time,
         job_timeout: int = JOB_TIMEOUT,
     ) -> None:
-        self.queue = queue
+        self._connect = connect
+        self._queue: RedisQueue | None = None
         self.clock = clock
         self.job_timeout = job_timeout
+
+    @property
+    def queue(self) -> RedisQueue:
+        if self._queue is None:
+            self._queue = self._connect()
+        return self._queue
+
+    async def close(self) -> None:
+        if self._queue is not None:
+            await self._queue.disconnect()
+            self._queue = None
 
     def skew(self) -> float:
         """How far the service clock is from the queue's (0 for the real clock; a test's
@@ -58,6 +74,8 @@ class ReminderQueue:
 
     async def schedule(self, user: UserRef, reminder: str, due: int) -> bool:
         """Queue the occurrence at ``due``; False when it was queued already."""
+        from saq import Job
+
         job = Job(
             DELIVER,
             kwargs={

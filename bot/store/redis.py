@@ -50,6 +50,11 @@ end
 return 1
 """
 
+_TOUCH = """
+for i = 1, #KEYS do redis.call('PEXPIRE', KEYS[i], ARGV[1]) end
+return #KEYS
+"""
+
 _ERASE = """
 local n = 0
 for _, k in ipairs(redis.call('SMEMBERS', KEYS[1])) do n = n + redis.call('DEL', k) end
@@ -76,6 +81,7 @@ class RedisSessionStore:
         self._cas = client.register_script(_CAS)
         self._erase = client.register_script(_ERASE)
         self._replace = client.register_script(_REPLACE)
+        self._touch = client.register_script(_TOUCH)
 
     @classmethod
     def from_url(cls, url: str, *, ttl_seconds: int, **kwargs: Any) -> RedisSessionStore:
@@ -174,8 +180,8 @@ class RedisSessionStore:
 
     async def touch(self, user: UserRef) -> None:
         """The user was active: every per-user value expires RETENTION after now, not before."""
-        commands = [("PEXPIRE", self.keys.value(user, n), self.ttl_ms) for n in sorted(USER_VALUES)]
-        await self._call(lambda: self.batcher.execute_together(*commands))
+        keys = [self.keys.value(user, n) for n in sorted(USER_VALUES)]
+        await self._call(lambda: self._script(self._touch, *keys, self.ttl_ms, numkeys=len(keys)))
 
     async def get_values(self, user: UserRef, *names: str) -> dict[str, str | None]:
         """Several per-user values in one round trip (one user's keys share a slot)."""
