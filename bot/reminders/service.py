@@ -24,10 +24,11 @@ on, a few milliseconds wide; that occurrence would be sent again.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -326,20 +327,25 @@ class ReminderService:
             return (notice(ui["reminder_marked_done"]),)
         if action == "time":
             return (self.time_picker(content, item),)
-        changed: Callable[[Reminder], Reminder | None]
-        if action == "snooze":
-            changed = lambda r: model.snoozed(r, self.rules, now)  # noqa: E731
-        elif action == "pause":
-            changed = lambda r: r.model_copy(update={"paused": True})  # noqa: E731
-        elif action == "resume":
-            changed = lambda r: model.resumed(r, self.rules, now)  # noqa: E731
-        elif action == "stop":
-            changed = lambda r: None  # noqa: E731
-        else:
-            at = self._option_time(action) if TIME_OPTION.match(action) else None
-            if at is None or item.kind != "stretch":
-                return (notice(ui["unknown_option"]),)
-            changed = lambda r: model.moved(r, at, self.rules, now)  # noqa: E731
+        at = self._option_time(action) if TIME_OPTION.match(action) else None
+        if action not in ("snooze", "pause", "resume", "stop") and (
+            at is None or item.kind != "stretch"
+        ):
+            return (notice(ui["unknown_option"]),)
+
+        def changed(reminder: Reminder) -> Reminder | None:
+            """The reminder after the press; None: stopped."""
+            match action:
+                case "snooze":
+                    return model.snoozed(reminder, self.rules, now)
+                case "pause":
+                    return reminder.model_copy(update={"paused": True})
+                case "resume":
+                    return model.resumed(reminder, self.rules, now)
+                case "stop":
+                    return None
+            assert at is not None
+            return model.moved(reminder, at, self.rules, now)
 
         def apply(reminders: Reminders) -> Reminders:
             present = reminders.items.get(rid)
@@ -552,9 +558,4 @@ def _trend(value: str) -> Trend:
 
 
 def _json(value: object) -> str:
-    import json
-
     return json.dumps(value, separators=(",", ":"))
-
-
-Handler = Callable[[UserRef, Sequence[Effect]], Awaitable[None]]
