@@ -142,8 +142,17 @@ def has_actions(blocks: list[JSON]) -> bool:
 
 
 def closes_check(blocks: list[JSON]) -> bool:
-    """The last message of a finished check ends with the disclaimer's context block."""
-    return bool(blocks) and blocks[-1].get("type") == "context" and not has_actions(blocks)
+    """The last message of a finished check has the disclaimer's context block and no
+    question's controls (only, under a non-urgent result, the follow-up offer's button)."""
+    values = [
+        str(value)
+        for block in blocks
+        if block.get("type") == "actions"
+        for element in block["elements"]
+        for value in [element.get("value"), *(o["value"] for o in element.get("options", []))]
+    ]
+    asks = any(v.split("|")[0] in ("c", "t", "s") for v in values)
+    return any(block.get("type") == "context" for block in blocks) and not asks
 
 
 class Inbox:
