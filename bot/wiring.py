@@ -65,7 +65,12 @@ def build_queue(settings: Settings, store: RedisSessionStore) -> RedisQueue:
 
         server = store.client.connection_pool.connection_kwargs["server"]
         redis = fakeredis.FakeAsyncRedis(server=server)
-    return RedisQueue(redis, name=QUEUE_NAME)
+    queue = RedisQueue(redis, name=QUEUE_NAME)
+    if not settings.redis_url:
+        # saq asks INFO for the server version before its first dequeue; the embedded
+        # server has no INFO command, and it behaves as Redis 7 (BLMOVE and all).
+        queue._version = (7, 0, 0)  # noqa: SLF001
+    return queue
 
 
 def build_app(settings: Settings | None = None, *, clock: Callable[[], float] = time.time) -> App:
