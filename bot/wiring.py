@@ -69,7 +69,7 @@ def build_queue(settings: Settings, store: RedisSessionStore) -> RedisQueue:
     if not settings.redis_url:
         # saq asks INFO for the server version before its first dequeue; the embedded
         # server has no INFO command, and it behaves as Redis 7 (BLMOVE and all).
-        queue._version = (7, 0, 0)  # noqa: SLF001
+        queue._version = (7, 0, 0)
     return queue
 
 
