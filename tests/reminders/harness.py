@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from saq import Worker
@@ -94,3 +94,35 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"not true within {within} s")
         await asyncio.sleep(step)
+
+
+class ChatUser(Protocol):
+    """What the Telegram and Slack test users share: pressing and ticking by option id."""
+
+    async def press(self, name: str) -> object: ...
+
+    async def tick(self, *options: str) -> None: ...
+
+
+async def walk_to_assessment(user: ChatUser) -> None:
+    """From the consent question: no warning signs, a typical self-care route to the end."""
+    await user.press("agree")
+    await user.tick("none")
+    await user.press("done")
+    await user.press("behind")
+    await user.press("calf")
+    await user.tick("exercise")
+    await user.press("done")
+    for option in ("rarely", "ok", "balanced", "moderate", "under_4h", "a18_39"):
+        await user.press(option)
+    await user.tick("none")
+    await user.press("done")
+
+
+async def tick_follow_ups(user: ChatUser, *kinds: str, at: str = "t0800") -> None:
+    """The follow-up button under the assessment, the reminders ticked, a time if asked."""
+    await user.press("followup")
+    await user.tick(*kinds)
+    await user.press("done")
+    if "stretch" in kinds:
+        await user.press(at)

@@ -34,7 +34,15 @@ from tests.channels.slack.driver import (
 )
 from tests.fakes.slack import FakeMessage, FakeSlack, block_errors
 from tests.redis_server import RedisServer
-from tests.reminders.harness import FAST, ShiftedClock, eventually, running_worker, until
+from tests.reminders.harness import (
+    FAST,
+    ShiftedClock,
+    eventually,
+    running_worker,
+    tick_follow_ups,
+    until,
+    walk_to_assessment,
+)
 
 ZONE = "America/New_York"
 NEW_YORK = ZoneInfo(ZONE)
@@ -83,28 +91,12 @@ def ui(catalog: Catalog) -> dict[str, str]:
 
 
 async def finish_check(user: SlackUser) -> None:
-    """/kneecheck, consent, no warning signs, a typical self-care route to the assessment."""
     await user.command()
-    await user.press("agree")
-    await user.tick("none")
-    await user.press("done")
-    await user.press("behind")
-    await user.press("calf")
-    await user.tick("exercise")
-    await user.press("done")
-    for option in ("rarely", "ok", "balanced", "moderate", "under_4h", "a18_39"):
-        await user.press(option)
-    await user.tick("none")
-    await user.press("done")
+    await walk_to_assessment(user)
 
 
 async def opt_in(user: SlackUser, *kinds: str, at: str = "t0800") -> None:
-    """The follow-up button under the assessment, the reminders ticked, a time if asked."""
-    await user.press("followup")
-    await user.tick(*kinds)
-    await user.press("done")
-    if "stretch" in kinds:
-        await user.press(at)
+    await tick_follow_ups(user, *kinds, at=at)
 
 
 def asked_the_zone(user: SlackUser) -> bool:

@@ -17,7 +17,15 @@ from bot.reminders.model import Reminders
 from tests.channels.telegram.harness import BotProcess, TelegramUser
 from tests.fakes.telegram import FakeTelegram, SentMessage
 from tests.redis_server import RedisServer
-from tests.reminders.harness import FAST, ShiftedClock, eventually, running_worker, until
+from tests.reminders.harness import (
+    FAST,
+    ShiftedClock,
+    eventually,
+    running_worker,
+    tick_follow_ups,
+    until,
+    walk_to_assessment,
+)
 
 LONDON = ZoneInfo("Europe/London")
 ALICE = 4242
@@ -48,29 +56,14 @@ def alice(fake: FakeTelegram, bot: BotProcess) -> TelegramUser:
 
 
 async def finish_check(user: TelegramUser) -> None:
-    """Consent, no warning signs, a typical self-care route to the assessment."""
     await user.send("/start")
-    await user.press("agree")
-    await user.tick("none")
-    await user.press("done")
-    await user.press("behind")
-    await user.press("calf")
-    await user.tick("exercise")
-    await user.press("done")
-    for option in ("rarely", "ok", "balanced", "moderate", "under_4h", "a18_39"):
-        await user.press(option)
-    await user.tick("none")
-    await user.press("done")
+    await walk_to_assessment(user)
 
 
 async def opt_in(
     user: TelegramUser, *kinds: str, at: str = "t0800", zone: str = "z_london"
 ) -> None:
-    await user.press("followup")
-    await user.tick(*kinds)
-    await user.press("done")
-    if "stretch" in kinds:
-        await user.press(at)
+    await tick_follow_ups(user, *kinds, at=at)
     if user.current_step == "fu_zone":  # asked once: afterwards the zone is known
         await user.press(zone)
 
