@@ -50,3 +50,18 @@ def test_queue_job_keys_and_errors_never_show_a_raw_user_id() -> None:
     assert "tg:<user>|stretch|1795626448" in line
     assert "'user': [...]" in line
     assert json.loads(JsonFormatter().format(failed))["error"] == "RuntimeError"
+
+
+def test_saqs_note_about_its_idle_loops_at_every_stop_is_not_logged() -> None:
+    idle = logging.LogRecord(
+        "saq",
+        logging.WARNING,
+        __file__,
+        1,
+        "Some tasks did not finish within the shutdown grace period, requesting cancellation",
+        None,
+        None,
+    )
+    assert not RedactUsers().filter(idle)
+    other = logging.LogRecord("saq", logging.WARNING, __file__, 1, "Sweeping job", None, None)
+    assert RedactUsers().filter(other)
