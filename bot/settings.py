@@ -40,6 +40,13 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(
         default=10, ge=1, description="Reminders a worker sends at once"
     )
+    reminder_spread_minutes: int = Field(
+        default=20,
+        ge=0,
+        le=120,
+        description="Water nudges start up to this many minutes after the hour, a fixed amount "
+        "per user, so thousands of them do not all fall due in the same second",
+    )
     reminder_sweep_seconds: int = Field(
         default=15, ge=1, description="How often a worker looks for jobs a dead worker left"
     )

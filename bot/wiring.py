@@ -89,6 +89,7 @@ def build_app(settings: Settings | None = None, *, clock: Callable[[], float] = 
         salt=settings.salt,
         clock=clock,
         lease_seconds=settings.reminder_lease_seconds,
+        spread_minutes=settings.reminder_spread_minutes,
     )
     conversations = Conversations(
         catalog,

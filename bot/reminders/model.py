@@ -158,3 +158,11 @@ def moved(reminder: Reminder, at: dt.time, rules: FollowUp, now: dt.datetime) ->
     """A daily reminder at a new local time, from now on."""
     due = next_due((at,), ZoneInfo(reminder.zone), now, quiet(rules))
     return reminder.model_copy(update={"times": (at,), "due": _epoch(due), "paused": False})
+
+
+def shifted(times: Sequence[dt.time], minutes: int) -> tuple[dt.time, ...]:
+    """Each time of day ``minutes`` later (wrapping past midnight)."""
+    base = dt.datetime(2000, 1, 1)
+    return tuple(
+        (dt.datetime.combine(base.date(), t) + dt.timedelta(minutes=minutes)).time() for t in times
+    )

@@ -24,6 +24,7 @@ on, a few milliseconds wide; that occurrence would be sent again.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import logging
 import secrets
@@ -88,6 +89,7 @@ class ReminderService:
         clock: Callable[[], float] = time.time,
         couriers: Mapping[str, Courier] | None = None,
         lease_seconds: int = 60,
+        spread_minutes: int = 0,
     ) -> None:
         self.catalog = catalog
         self.store = store
@@ -96,6 +98,7 @@ class ReminderService:
         self.clock = clock
         self.couriers = dict(couriers or {})
         self.lease_seconds = lease_seconds
+        self.spread_minutes = spread_minutes
         flow = catalog.flow(FOLLOW_UP_FLOW)
         assert flow.follow_up is not None, "flows/followup.yaml needs its follow_up: rules"
         self.flow = flow
@@ -167,9 +170,8 @@ class ReminderService:
             stretch = await self._stretch(user)
             fresh["stretch"] = model.daily("stretch", (at,), zone, self.rules, now, stretch=stretch)
         if "hydration" in kinds:
-            fresh["hydration"] = model.daily(
-                "hydration", self.rules.hydration_times, zone, self.rules, now
-            )
+            times = model.shifted(self.rules.hydration_times, self.spread_of(user))
+            fresh["hydration"] = model.daily("hydration", times, zone, self.rules, now)
         if "checkin" in kinds:
             fresh["checkin"] = model.checkin(zone, self.rules, now)
         wanted = Reminders(items=fresh, locale=self.catalog.locale_for(locale))
@@ -177,6 +179,14 @@ class ReminderService:
         for kind in fresh:
             metrics.REMINDERS_SCHEDULED.labels(kind).inc()
         return after
+
+    def spread_of(self, user: UserRef) -> int:
+        """Minutes this user's water nudges come after the flow's times: the same every day,
+        different between users, so a busy hour's nudges spread over ``spread_minutes``."""
+        if not self.spread_minutes:
+            return 0
+        digest = hashlib.blake2b(user.tag.encode(), digest_size=4).digest()
+        return int.from_bytes(digest, "big") % (self.spread_minutes + 1)
 
     async def _zone(self, user: UserRef, effect: Finished) -> str:
         step = self.flow.step("fu_zone")

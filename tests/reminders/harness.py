@@ -53,6 +53,7 @@ FAST: dict[str, Any] = {
     "reminder_job_timeout": 3,
     "reminder_lease_seconds": 3,
     "worker_concurrency": 8,
+    "reminder_spread_minutes": 0,  # nudges exactly at the flow's times: the tests name them
 }
 """Worker timings short enough that a killed worker's jobs come back within seconds."""
 

@@ -44,3 +44,21 @@ async def test_a_reminder_falls_due_and_is_delivered_without_a_redis_server() ->
         assert [c.label for c in reply.choices] == ["Done", "Snooze 1 hour", "Stop these reminders"]
     finally:
         await app.close()
+
+
+async def test_water_nudges_are_spread_over_minutes_the_same_way_every_day() -> None:
+    app = build_app(Settings(_env_file=None, redis_url=None, reminder_spread_minutes=20))
+    try:
+        firsts: set[dt.time] = set()
+        for n in range(40):
+            user = UserRef("tg", str(5000 + n))
+            set_up = await app.reminders.set_up(user, ["hydration"], at=dt.time(8), zone="UTC")
+            times = set_up.items["hydration"].times
+            minutes = app.reminders.spread_of(user)
+            assert times == tuple(dt.time(h, minutes) for h in (10, 13, 16, 19))
+            assert minutes == app.reminders.spread_of(user)  # the same every time
+            firsts.add(times[0])
+        assert len(firsts) > 10  # forty users do not all come at 10:00
+        assert all(dt.time(10) <= first <= dt.time(10, 20) for first in firsts)
+    finally:
+        await app.close()
