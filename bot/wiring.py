@@ -56,7 +56,7 @@ def build_store(settings: Settings) -> tuple[RedisSessionStore, bool]:
 
 def build_queue(settings: Settings, store: RedisSessionStore) -> RedisQueue:
     """The reminder queue on the same Redis (its own connection pool)."""
-    from saq.queue.redis import RedisQueue
+    from bot.reminders.patient_queue import PatientRedisQueue
 
     if settings.redis_url:
         redis: Any = store.client.__class__.from_url(settings.redis_url, socket_connect_timeout=5)
@@ -65,7 +65,7 @@ def build_queue(settings: Settings, store: RedisSessionStore) -> RedisQueue:
 
         server = store.client.connection_pool.connection_kwargs["server"]
         redis = fakeredis.FakeAsyncRedis(server=server)
-    queue = RedisQueue(redis, name=QUEUE_NAME)
+    queue = PatientRedisQueue(redis, name=QUEUE_NAME)
     if not settings.redis_url:
         # saq asks INFO for the server version before its first dequeue; the embedded
         # server has no INFO command, and it behaves as Redis 7 (BLMOVE and all).
