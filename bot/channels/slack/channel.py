@@ -22,7 +22,6 @@ conversation always runs in the user's direct message with the app; typed in a c
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +31,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.catalog.content import Content
+from bot.channels.pointer import Pointer
 from bot.channels.slack import render, web
 from bot.channels.slack.payloads import (
     FORGET_NO,
@@ -71,26 +71,6 @@ class Answer:
     turn: Turn | None = None
     messages: tuple[render.SlackMessage, ...] = ()
     chart: bytes | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Pointer:
-    """Where the last question was posted, so a typed answer can rewrite it."""
-
-    channel: str
-    ts: str
-    step: str
-    version: int
-
-    def dump(self) -> str:
-        return json.dumps([self.channel, self.ts, self.step, self.version])
-
-    @classmethod
-    def load(cls, raw: str | None) -> Pointer | None:
-        if not raw:
-            return None
-        channel, ts, step, version = json.loads(raw)
-        return cls(str(channel), str(ts), str(step), int(version))
 
 
 def _same_question(event: Event | None, reply: Reply) -> bool:
@@ -400,9 +380,9 @@ class SlackChannel:
                 pointer = Pointer.load(await self.store.get_value(user, LAST_QUESTION))
             except StoreUnavailable:
                 return
-            if pointer is None or (pointer.step, pointer.version) != (reply.step, reply.version):
+            if pointer is None or not pointer.asked(reply):
                 return
-            target = (pointer.channel, pointer.ts)
+            target = (pointer.place, pointer.message)
         await web.update(client, *target, render.answered(reply))
 
     async def remember(self, user: UserRef, pointer: Pointer) -> None:

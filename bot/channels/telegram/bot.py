@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable
-from dataclasses import dataclass
 from typing import Any
 
 from telegram import Bot, BotCommand, InputFile, Update
@@ -31,6 +30,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.catalog.content import Content
+from bot.channels.pointer import Pointer
 from bot.channels.telegram.render import Keyboard, answered_html, keyboard, messages, plain
 from bot.channels.telegram.updates import Incoming, parse
 from bot.conversations import Conversations
@@ -72,26 +72,6 @@ EVENT_COMMANDS: dict[str, type[Back] | type[Restart] | type[Stop]] = {
 }
 CHANNEL_KEY = "kneecheck.channel"
 """Where the Application keeps its channel (``bot_data``), for the webhook handler."""
-
-
-@dataclass(frozen=True, slots=True)
-class Pointer:
-    """Where the last question was shown, so a typed answer can rewrite it."""
-
-    chat: int
-    message: int
-    step: str
-    version: int
-
-    def dump(self) -> str:
-        return json.dumps([self.chat, self.message, self.step, self.version])
-
-    @classmethod
-    def load(cls, raw: str | None) -> Pointer | None:
-        if not raw:
-            return None
-        chat, message, step, version = json.loads(raw)
-        return cls(int(chat), int(message), str(step), int(version))
 
 
 class TelegramChannel:
@@ -276,7 +256,9 @@ class TelegramChannel:
             else:
                 sent = await out.send(reply)
                 if reply.kind == "question" and sent is not None and reply.step:
-                    pointer = Pointer(out.incoming.chat_id, sent, reply.step, reply.version)
+                    pointer = Pointer(
+                        str(out.incoming.chat_id), str(sent), reply.step, reply.version
+                    )
                     await self.store.put_value(out.user, LAST_QUESTION, pointer.dump())
 
     async def rewrite_answered(self, out: Outbox, reply: Reply) -> None:
@@ -284,9 +266,9 @@ class TelegramChannel:
         message_id = out.incoming.message_id if out.incoming.kind == "button" else None
         if message_id is None:
             pointer = Pointer.load(await self.store.get_value(out.user, LAST_QUESTION))
-            if pointer is None or (pointer.step, pointer.version) != (reply.step, reply.version):
+            if pointer is None or not pointer.asked(reply):
                 return
-            message_id = pointer.message
+            message_id = int(pointer.message)
         await out.edit(message_id, answered_html(reply), html=True)
 
     async def blocked(self, user: UserRef) -> None:
