@@ -53,11 +53,6 @@ ME = UserRef("sl", ALICE, workspace=TEAM)
 
 
 @pytest.fixture
-def clock() -> ShiftedClock:
-    return ShiftedClock()
-
-
-@pytest.fixture
 async def fake() -> AsyncIterator[FakeSlack]:
     async with FakeSlack() as slack:
         slack.set_user(ALICE, tz=ZONE)
