@@ -15,6 +15,7 @@ from bot.metrics import observe_turn
 from bot.reminders.queue import QUEUE_NAME, ReminderQueue
 from bot.reminders.service import ReminderService
 from bot.settings import Settings
+from bot.store.packing import pack_with_hiredis
 from bot.store.redis import RedisSessionStore
 
 if TYPE_CHECKING:
@@ -59,7 +60,9 @@ def build_queue(settings: Settings, store: RedisSessionStore) -> RedisQueue:
     from bot.reminders.patient_queue import PatientRedisQueue
 
     if settings.redis_url:
-        redis: Any = store.client.__class__.from_url(settings.redis_url, socket_connect_timeout=5)
+        redis: Any = pack_with_hiredis(
+            store.client.__class__.from_url(settings.redis_url, socket_connect_timeout=5)
+        )
     else:
         import fakeredis
 

@@ -9,6 +9,7 @@ TTL so abandoned conversations expire on their own.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -24,6 +25,7 @@ from bot.engine.session import Session
 from bot.store.base import StoreUnavailable
 from bot.store.batching import CommandBatcher
 from bot.store.keys import USER_VALUES, KeyBuilder, UserRef
+from bot.store.packing import pack_with_hiredis
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -72,12 +74,14 @@ class RedisSessionStore:
         *,
         ttl_seconds: int,
         keys: KeyBuilder | None = None,
+        command_timeout: float | None = None,
     ) -> None:
         self.client = client
+        self.command_timeout = command_timeout
         self.ttl_seconds = ttl_seconds
         self.ttl_ms = ttl_seconds * 1000
         self.keys = keys or KeyBuilder()
-        self.batcher = CommandBatcher(client)
+        self.batcher = CommandBatcher(client, timeout=command_timeout)
         self._cas = client.register_script(_CAS)
         self._erase = client.register_script(_ERASE)
         self._replace = client.register_script(_REPLACE)
@@ -85,10 +89,12 @@ class RedisSessionStore:
 
     @classmethod
     def from_url(cls, url: str, *, ttl_seconds: int, **kwargs: Any) -> RedisSessionStore:
+        """A client on ``url``: 5 s to connect, 5 s for a pipeline's replies (see
+        :class:`CommandBatcher`: no per-reply ``socket_timeout``)."""
         client = aioredis.Redis.from_url(
-            url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30, **kwargs
+            url, socket_connect_timeout=5, health_check_interval=30, **kwargs
         )
-        return cls(client, ttl_seconds=ttl_seconds)
+        return cls(pack_with_hiredis(client), ttl_seconds=ttl_seconds, command_timeout=5)
 
     async def _call(self, op: Callable[[], Awaitable[T]]) -> T:
         try:
@@ -139,7 +145,8 @@ class RedisSessionStore:
         try:
             return await self.batcher.execute("EVALSHA", script.sha, numkeys, *keys_then_args)
         except NoScriptError:
-            await self.client.script_load(script.script)
+            async with asyncio.timeout(self.command_timeout):
+                await self.client.script_load(script.script)
             return await self.batcher.execute("EVALSHA", script.sha, numkeys, *keys_then_args)
 
     async def put_value(
@@ -205,7 +212,12 @@ class RedisSessionStore:
 
     async def erase(self, user: UserRef) -> int:
         keys = [self.keys.index(user), *(self.keys.value(user, n) for n in sorted(USER_VALUES))]
-        deleted = await self._call(lambda: self._erase(keys=keys))
+
+        async def erase() -> Any:
+            async with asyncio.timeout(self.command_timeout):
+                return await self._erase(keys=keys)
+
+        deleted = await self._call(erase)
         return int(deleted)
 
     async def keys_of(self, user: UserRef) -> list[str]:
