@@ -125,6 +125,8 @@ class StubRequest(BaseRequest):
     def __init__(self) -> None:
         self.chats: dict[int, Chat] = {}
         self.calls: Counter[str] = Counter()
+        self.recorded: list[tuple[str, dict[str, Any]]] | None = None
+        """When a list: every call's method and parameters, in order (bench.telegram_floor)."""
         self._message_ids = itertools.count(1)
 
     @property
@@ -157,6 +159,8 @@ class StubRequest(BaseRequest):
         api = url.rpartition("/")[2].lower()  # Bot API method names are case-insensitive
         self.calls[api] += 1
         params = request_data.json_parameters if request_data is not None else {}
+        if self.recorded is not None:
+            self.recorded.append((api, dict(params)))
         if api == "sendmessage":
             return 200, self._send(params)
         if api == "editmessagetext":
@@ -412,6 +416,7 @@ async def run_ours(
     from pydantic import SecretStr
 
     from bot.channels.telegram.runner import process_webhook, telegram_app
+    from bot.serving import started_up
     from bot.settings import Settings
     from bot.store.keys import UserRef
     from bot.wiring import build_app
@@ -450,7 +455,8 @@ async def run_ours(
                 commands_before, pipelines_before = batcher.commands, batcher.pipelines
                 if profile is not None:
                     profile.enable()
-                figures = await driver.run(users, in_flight)
+                with started_up():  # as `kneecheck serve` and polling do once started
+                    figures = await driver.run(users, in_flight)
                 if profile is not None:
                     profile.disable()
                 cpu_after = await monitor.info("cpu")

@@ -11,7 +11,7 @@ from telegram.ext import Application, BaseUpdateProcessor
 from telegram.request import BaseRequest
 
 from bot.channels.telegram.bot import CHANNEL_KEY, TelegramChannel, build_application
-from bot.serving import SHUTDOWN_GRACE_SECONDS, Stopper
+from bot.serving import SHUTDOWN_GRACE_SECONDS, Stopper, started_up
 from bot.wiring import App
 
 log = logging.getLogger(__name__)
@@ -59,14 +59,15 @@ async def run_polling(
                 await application.post_init(application)
             await application.start()
             assert application.updater is not None
-            await application.updater.start_polling(
-                allowed_updates=ALLOWED_UPDATES, timeout=poll_timeout
-            )
-            log.info("telegram: polling")
-            await stopping.wait()
-            log.info("telegram: stopping")
-            await asyncio.wait_for(application.updater.stop(), SHUTDOWN_GRACE_SECONDS)
-            await asyncio.wait_for(application.stop(), SHUTDOWN_GRACE_SECONDS)
+            with started_up():
+                await application.updater.start_polling(
+                    allowed_updates=ALLOWED_UPDATES, timeout=poll_timeout
+                )
+                log.info("telegram: polling")
+                await stopping.wait()
+                log.info("telegram: stopping")
+                await asyncio.wait_for(application.updater.stop(), SHUTDOWN_GRACE_SECONDS)
+                await asyncio.wait_for(application.stop(), SHUTDOWN_GRACE_SECONDS)
 
 
 async def process_webhook(
