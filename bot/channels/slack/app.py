@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import codecs
 import copy
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
@@ -44,6 +43,7 @@ from slack_bolt.util.utils import get_arg_names_of_callable
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.channels.json_in import read_json
 from bot.channels.slack.channel import SlackChannel
 from bot.channels.slack.render import TICKS_PREFIX
 from bot.wiring import App
@@ -93,11 +93,11 @@ def parse_body(body: str, content_type: str | None) -> dict[str, Any]:
     if not body:
         return {}
     if content_type == "application/json" or body.startswith("{"):
-        parsed: dict[str, Any] = json.loads(body)
+        parsed: dict[str, Any] = read_json(body)
         return parsed
     fields = form_fields(body)
     if "payload" in fields:
-        payload: dict[str, Any] = json.loads(fields["payload"])
+        payload: dict[str, Any] = read_json(fields["payload"])
         return payload
     return dict(fields)
 

@@ -12,7 +12,6 @@ marker, both per-user values that /forget erases.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable
 from typing import Any
@@ -31,7 +30,14 @@ from telegram.request import BaseRequest
 
 from bot.catalog.content import Content
 from bot.channels.pointer import Pointer
-from bot.channels.telegram.render import Keyboard, answered_html, keyboard, messages, plain
+from bot.channels.telegram.render import (
+    Keyboard,
+    answered_html,
+    keyboard,
+    markup_json,
+    messages,
+    plain,
+)
 from bot.channels.telegram.updates import Incoming, parse
 from bot.conversations import Conversations
 from bot.engine import Back, Event, Reply, Restart, Start, Stop, Text, Turn
@@ -314,7 +320,7 @@ class Outbox:
         for part in messages(reply):
             params: dict[str, Any] = {"chat_id": self.chat, "text": part.text, "parse_mode": HTML}
             if part.keyboard is not None:
-                params["reply_markup"] = _json(part.keyboard)
+                params["reply_markup"] = markup_json(part.keyboard)
             sent = await self.call("sendMessage", **params)
             if isinstance(sent, dict) and isinstance(sent.get("message_id"), int):
                 last = sent["message_id"]
@@ -323,7 +329,7 @@ class Outbox:
     async def send_text(self, text: str, buttons: Keyboard | None = None) -> None:
         params: dict[str, Any] = {"chat_id": self.chat, "text": text}
         if buttons is not None:
-            params["reply_markup"] = _json(buttons)
+            params["reply_markup"] = markup_json(buttons)
         await self.call("sendMessage", **params)
 
     async def edit(self, message_id: int | None, text: str, *, html: bool = False) -> None:
@@ -346,7 +352,7 @@ class Outbox:
             "parse_mode": HTML,
         }
         if part.keyboard is not None:
-            params["reply_markup"] = _json(part.keyboard)
+            params["reply_markup"] = markup_json(part.keyboard)
         await self.call("editMessageText", **params)
 
     async def send_photo(self, png: bytes, caption: str) -> None:
@@ -363,7 +369,7 @@ class Outbox:
             return
         params: dict[str, Any] = {"chat_id": self.chat, "message_id": str(message_id)}
         if markup is not None:
-            params["reply_markup"] = _json(markup)
+            params["reply_markup"] = markup_json(markup)
         await self.call("editMessageReplyMarkup", **params)
 
     async def answer(self, text: str = "", *, alert: bool = False) -> None:
@@ -385,10 +391,6 @@ async def _quietly(call: Awaitable[Any]) -> None:
         await call
     except BadRequest as exc:
         log.info("callback answer refused", extra={"error": str(exc)[:80]})
-
-
-def _json(markup: Keyboard) -> str:
-    return json.dumps(markup, ensure_ascii=False, separators=(",", ":"))
 
 
 def _same_question(pressed: Event, reply: Reply) -> bool:

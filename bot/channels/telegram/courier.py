@@ -8,14 +8,13 @@ within Telegram's limits (about 30 messages a second overall) and waits out a 42
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import AIORateLimiter, ExtBot
 
-from bot.channels.telegram.render import messages
+from bot.channels.telegram.render import markup_json, messages
 from bot.engine.replies import Reply
 from bot.reminders.service import Outcome
 from bot.store.base import SessionStore
@@ -44,7 +43,7 @@ class TelegramCourier:
         for part in messages(reply):
             params: dict[str, Any] = {"chat_id": user.user, "text": part.text, "parse_mode": "HTML"}
             if part.keyboard is not None:
-                params["reply_markup"] = json.dumps(part.keyboard, separators=(",", ":"))
+                params["reply_markup"] = markup_json(part.keyboard)
             try:
                 await self.bot.do_api_request("sendmessage", api_kwargs=params)
             except Forbidden:

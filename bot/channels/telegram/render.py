@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+import orjson
+
 from bot.engine.buttons import encode_choice
 from bot.engine.replies import Reply, Section
 
@@ -19,6 +21,13 @@ TICKED, UNTICKED = "\u2705 ", "\u2b1c "
 
 Button = dict[str, str]
 Keyboard = dict[str, list[list[Button]]]
+
+
+def markup_json(markup: Keyboard) -> str:
+    """``reply_markup`` as PTB sends a string parameter: as is (orjson: compact, UTF-8)."""
+    return orjson.dumps(markup).decode()
+
+
 """An ``InlineKeyboardMarkup`` as the Bot API JSON it is sent as (no PTB objects to build)."""
 
 

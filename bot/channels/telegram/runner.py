@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-import json
 import logging
 
 from telegram.ext import Application, BaseUpdateProcessor
 from telegram.request import BaseRequest
 
+from bot.channels.json_in import read_json
 from bot.channels.telegram.bot import CHANNEL_KEY, TelegramChannel, build_application
 from bot.serving import SHUTDOWN_GRACE_SECONDS, Stopper, started_up
 from bot.wiring import App
@@ -85,7 +85,7 @@ async def process_webhook(
     if not secret_header or not hmac.compare_digest(secret_header.encode(), secret.encode()):
         return 401
     try:
-        update = json.loads(body)
+        update = read_json(body)
     except ValueError:
         return 400
     if not isinstance(update, dict):
