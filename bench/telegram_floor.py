@@ -9,7 +9,8 @@ both that no kneecheck code can remove:
   of each update and the same Bot API calls through the same ``ExtBot`` (AIORateLimiter on,
   ceiling lifted) to the same :class:`bench.telegram.StubRequest`. No engine, no Redis;
 - **import RSS**: a fresh interpreter's VmRSS after importing python-telegram-bot's
-  ``telegram.ext``, ``redis.asyncio`` and ``pydantic``, and after importing ours.
+  ``telegram.ext``, ``redis.asyncio`` and ``pydantic`` (then ``pydantic_settings``: the
+  libraries the issues and the team's rules name), and after importing ours.
 
 Reproduce with:  .venv/bin/python -m bench.telegram_floor
 """
@@ -110,6 +111,9 @@ def main(argv: list[str] | None = None) -> None:
     figures["rss_mb_python_alone"] = import_rss_mb("pass")
     figures["rss_mb_telegram.ext+redis.asyncio+pydantic"] = import_rss_mb(
         "import telegram.ext, redis.asyncio, pydantic"
+    )
+    figures["rss_mb_the_above+pydantic_settings"] = import_rss_mb(
+        "import telegram.ext, redis.asyncio, pydantic, pydantic_settings"
     )
     figures["rss_mb_after_importing_ours"] = import_rss_mb(
         "import bot.wiring, bot.channels.telegram.runner"
