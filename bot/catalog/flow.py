@@ -160,6 +160,18 @@ class Flow(_Strict):
     def outcomes_by_id(self) -> dict[str, Outcome]:
         return {o.id: o for o in self.outcomes}
 
+    @cached_property
+    def condition_keys(self) -> tuple[str, ...]:
+        """Every step or fact a transition's condition reads: all a path depends on."""
+        keys = {key for s in self.steps for t in s.next if t.when for key, _ in t.when.refs()}
+        return tuple(sorted(keys))
+
+    @cached_property
+    def remaining_memo(self) -> dict[tuple[object, ...], int]:
+        """Questions left from a step, by the step and the answers the path depends on
+        (kept by ``bot.engine.questions.remaining``; a flow is immutable once loaded)."""
+        return {}
+
     def step(self, step_id: str) -> Step | None:
         return self.steps_by_id.get(step_id)
 

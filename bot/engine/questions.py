@@ -24,8 +24,32 @@ def next_node(step: Step, answers: dict[str, str | tuple[str, ...]]) -> str:
     raise ValueError(f"step {step.id!r} has no transition for these answers")
 
 
+MEMO_LIMIT = 10_000
+"""Distinct (step, path-deciding answers) kept per flow; far more than a flow's paths."""
+
+
 def remaining(flow: Flow, step_id: str, answers: dict[str, str | tuple[str, ...]]) -> int:
-    """Questions left on the current path, the current one included."""
+    """Questions left on the current path, the current one included.
+
+    Asked twice a turn (the answered question's progress and the next one's), and the
+    path depends only on the answers its conditions read (``Flow.condition_keys``), so
+    the count is kept by exactly those.
+    """
+    key = (step_id, *(_hashable(answers.get(k)) for k in flow.condition_keys))
+    memo = flow.remaining_memo
+    count = memo.get(key)
+    if count is None:
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        count = memo[key] = _walk(flow, step_id, answers)
+    return count
+
+
+def _hashable(value: object) -> object:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _walk(flow: Flow, step_id: str, answers: dict[str, str | tuple[str, ...]]) -> int:
     count = 0
     node: str | None = step_id
     seen: set[str] = set()
