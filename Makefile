@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check flows-check bench bench-telegram bench-slack bench-reminders bench-serve chat clean
+.PHONY: run test lint typecheck check flows-check bench bench-telegram bench-telegram-floor bench-slack bench-reminders bench-serve chat clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -44,6 +44,10 @@ bench: $(STAMP)
 ## bench-telegram: webhook JSON in to Bot API requests out, against a PTB ConversationHandler reference
 bench-telegram: $(STAMP)
 	PTB_TIMEDELTA=true $(BIN)/python -m bench.telegram
+
+## bench-telegram-floor: PTB's request stack alone per turn, and the import RSS of the required libraries
+bench-telegram-floor: $(STAMP)
+	PTB_TIMEDELTA=true $(BIN)/python -m bench.telegram_floor
 
 ## bench-slack: /kneecheck ack latency and button-press turns/s, against a plain bolt reference
 bench-slack: $(STAMP)
