@@ -74,6 +74,7 @@ SLACK_ACK_SECONDS = Histogram(
 
 _turns: dict[tuple[str, str], Counter] = {}
 _seconds: dict[str, Histogram] = {}
+_steps: dict[str, Counter] = {}
 
 
 def observe_turn(channel: str, event: Event, turn: Turn, seconds: float) -> None:
@@ -98,7 +99,10 @@ def observe_turn(channel: str, event: Event, turn: Turn, seconds: float) -> None
             and turn.session
             and reply.version == turn.session.version
         ):
-            STEPS.labels(reply.step).inc()
+            shown = _steps.get(reply.step)
+            if shown is None:
+                shown = _steps[reply.step] = STEPS.labels(reply.step)
+            shown.inc()
     for effect in turn.effects:
         if isinstance(effect, Finished):
             COMPLETED.labels(channel, effect.outcome).inc()

@@ -51,6 +51,8 @@ class _Ctx:
     facts: Mapping[str, str]
     triage: Flow
     """The default flow, whose warning signs a flow without its own screening uses."""
+    version: int
+    """The version a session changed by this turn is saved at."""
 
     def ask(self, session: Session) -> Reply:
         return question(self.flow, self.content, session, now=self.now)
@@ -81,10 +83,11 @@ def advance(
         return Turn(session, (Reply("notice", (Section(paragraphs=(ui["unknown_option"],)),)),))
     flow = catalog.flow(wanted)
     known = {k: v for k, v in (facts or {}).items() if v in flow.facts.get(k, ())}
-    ctx = _Ctx(flow, catalog.content(locale), now, known, catalog.flow(flow_id))
+    version = (session.version if session else 0) + 1
+    ctx = _Ctx(flow, catalog.content(locale), now, known, catalog.flow(flow_id), version)
     turn = _dispatch(ctx, session, event, catalog.locale_for(locale))
-    if turn.changed and turn.session is not None:
-        version = (session.version if session else 0) + 1
+    if turn.changed and turn.session is not None and turn.session.version != version:
+        # The hot paths (an answer, a tick) copy the session once with the version in it.
         turn = replace(turn, session=turn.session.model_copy(update={"version": version}))
     return turn
 
@@ -172,35 +175,31 @@ def _enter(
     before: tuple[Reply, ...],
     pending: tuple[str, ...] = (),
     effects: tuple[Effect, ...] = (),
+    answers: dict[str, AnswerValue] | None = None,
 ) -> Turn:
-    """Move to step or outcome ``node``; the new question is shown at the next version."""
+    """Move to step or outcome ``node`` (with ``answers`` when given); the new question is
+    shown at the next version."""
+    changes: dict[str, object] = {"version": ctx.version, "pending": pending, "misses": 0}
+    if answers is not None:
+        changes["answers"] = answers
     if ctx.flow.step(node) is not None:
-        moved = session.model_copy(
-            update={
-                "status": "active",
-                "step": node,
-                "shown": _next_version(previous),
-                "pending": pending,
-                "misses": 0,
-                "outcome": None,
-            }
-        )
+        changes.update(status="active", step=node, shown=_next_version(previous), outcome=None)
+        moved = session.model_copy(update=changes)
         return Turn(moved, (*before, ctx.ask(moved)), effects, changed=True)
     outcome = ctx.flow.outcome(node)
     assert outcome is not None, f"dangling transition to {node!r}"  # `flows check` forbids it
-    done = session.model_copy(
-        update={"status": "done", "step": None, "pending": (), "misses": 0, "outcome": node}
-    )
-    answers = tuple(session.seen().items())
+    changes.update(status="done", step=None, pending=(), outcome=node)
+    done = session.model_copy(update=changes)
+    seen = tuple(done.seen().items())
     if outcome.kind == "assessment":
         reply = assessment.assess(ctx.flow, ctx.content, done.answers)
-        effect = Finished(node, reply.tier, outcome.kind, ctx.flow.id, answers)
+        effect = Finished(node, reply.tier, outcome.kind, ctx.flow.id, seen)
         if outcome.offer is not None and reply.kind == "result":
             label = ctx.content.ui[f"offer_{outcome.offer}"]
             reply = replace(reply, choices=(Choice(outcome.offer, label, "start"),))
     else:
         reply = _outcome_text(ctx, outcome)
-        effect = Finished(node, None, outcome.kind, ctx.flow.id, answers)
+        effect = Finished(node, None, outcome.kind, ctx.flow.id, seen)
     return Turn(done, (*before, reply), (*effects, effect), changed=True)
 
 
@@ -276,7 +275,7 @@ def _answer(ctx: _Ctx, session: Session | None, event: Choose | Toggle | Submit)
             if step.kind != "multi" or chosen is None:
                 return Turn(session, (ctx.notice("unknown_option"),))
             pending = _toggled(step, session.pending, option)
-            ticked = session.model_copy(update={"pending": pending})
+            ticked = session.model_copy(update={"pending": pending, "version": ctx.version})
             return Turn(ticked, (ctx.ask(ticked),), changed=True)
         case Submit(options=options):
             picked = session.pending if options is None else options
@@ -311,7 +310,6 @@ def _normalised(step: Step, picked: tuple[str, ...]) -> tuple[str, ...]:
 def _record(ctx: _Ctx, session: Session, step: Step, value: AnswerValue) -> Turn:
     answers = {k: v for k, v in session.answers.items() if k != step.id}
     answers[step.id] = value
-    answered = session.model_copy(update={"answers": answers})
     transcript = Reply(
         kind="answered",
         sections=(Section(paragraphs=(answer_text(ctx.content, step.id, value),)),),
@@ -319,7 +317,8 @@ def _record(ctx: _Ctx, session: Session, step: Step, value: AnswerValue) -> Turn
         version=session.shown,
         asked=asked_section(ctx.flow, ctx.content, session, step),
     )
-    return _enter(ctx, session, answered, next_node(step, session.seen(answers)), (transcript,))
+    node = next_node(step, session.seen(answers))
+    return _enter(ctx, session, session, node, (transcript,), answers=answers)
 
 
 def _text(ctx: _Ctx, session: Session | None, text: str) -> Turn:

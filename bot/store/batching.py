@@ -43,9 +43,18 @@ class CommandBatcher:
         return await self._queued(args)
 
     async def execute_together(self, *commands: tuple[Any, ...]) -> list[Any]:
-        """Several independent commands in the same pipeline: one round trip, no tasks."""
-        # gather over plain futures creates no tasks, and marks every failure as retrieved.
-        return list(await asyncio.gather(*(self._queued(args) for args in commands)))
+        """Several independent commands in the same pipeline: one round trip, no tasks.
+
+        Queued in one go, so one pipeline carries them all and awaiting them in turn waits
+        once (``gather`` would do the same with a gathering future and a callback each).
+        """
+        futures = [self._queued(args) for args in commands]
+        try:
+            return [await future for future in futures]
+        except BaseException:
+            for future in futures:  # the others' failures are this one's: not "unretrieved"
+                future.add_done_callback(_retrieve)
+            raise
 
     def _queued(self, args: tuple[Any, ...]) -> asyncio.Future[Any]:
         loop = asyncio.get_running_loop()
@@ -89,3 +98,8 @@ class CommandBatcher:
                 future.set_exception(result)
             else:
                 future.set_result(result)
+
+
+def _retrieve(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()

@@ -21,14 +21,12 @@ TICKED, UNTICKED = "\u2705 ", "\u2b1c "
 
 Button = dict[str, str]
 Keyboard = dict[str, list[list[Button]]]
+"""An ``InlineKeyboardMarkup`` as the Bot API JSON it is sent as (no PTB objects to build)."""
 
 
 def markup_json(markup: Keyboard) -> str:
     """``reply_markup`` as PTB sends a string parameter: as is (orjson: compact, UTF-8)."""
     return orjson.dumps(markup).decode()
-
-
-"""An ``InlineKeyboardMarkup`` as the Bot API JSON it is sent as (no PTB objects to build)."""
 
 
 @dataclass(frozen=True, slots=True)
