@@ -66,7 +66,9 @@ def _walk(flow: Flow, step_id: str, answers: dict[str, str | tuple[str, ...]]) -
 def progress(flow: Flow, content: Content, session: Session) -> str | None:
     if session.step is None:
         return None
-    done = sum(1 for key in session.answers if key != session.step and flow.step(key))
+    # Answered steps of this flow, the current one aside (it may hold an earlier answer).
+    answered = flow.steps_by_id.keys() & session.answers.keys()
+    done = len(answered) - (session.step in answered)
     total = done + remaining(flow, session.step, session.seen())
     return content.ui["progress"].format(n=done + 1, total=total)
 
