@@ -7,12 +7,12 @@ kept as strings (a stored Telegram pointer's numbers read back the same).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from bot.engine.replies import Reply
+from bot.frozen import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Pointer:
     place: str
     """The Telegram chat or the Slack channel."""

@@ -15,12 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.catalog.content import Content
 from bot.diary.model import Diary, Entry, Trend
+from bot.frozen import frozen
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -44,7 +44,7 @@ SPASMS_STEP = "ck_spasms"
 """The check-in question whose option labels name the ``spasms`` ids."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ChartTexts:
     """The localised words on the chart; see :meth:`from_content`."""
 

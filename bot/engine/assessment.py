@@ -8,17 +8,17 @@ urgent advice and nothing else: no self-care text may dilute it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 
 from bot.catalog.content import Content, Tier
 from bot.catalog.flow import Assessment as Rules
 from bot.catalog.flow import Flow
 from bot.engine.replies import Reply, Section
+from bot.frozen import frozen
 
 Answers = Mapping[str, str | Sequence[str]]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class RankedCause:
     cause: str
     score: int

@@ -6,10 +6,10 @@ adapter builds them from a Telegram update, a Slack payload or a terminal line.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bot.frozen import frozen
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Start:
     """Begin a check, or offer to resume one in progress.
 
@@ -21,12 +21,12 @@ class Start:
     flow: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Resume:
     """Show the current question again ("Continue" on the resume prompt)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Choose:
     """Pick ``option`` on single-choice ``step``, as shown at question version ``version``."""
 
@@ -35,7 +35,7 @@ class Choose:
     version: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Toggle:
     """Tick or untick ``option`` on multi-choice ``step``."""
 
@@ -44,7 +44,7 @@ class Toggle:
     version: int
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Submit:
     """Done on a multi-choice step; ``options`` replaces the ticks when given."""
 
@@ -53,17 +53,17 @@ class Submit:
     options: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Text:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Back:
     pass
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Restart:
     """Begin the current flow (or ``flow``) again, answers cleared."""
 
@@ -71,7 +71,7 @@ class Restart:
     flow: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Stop:
     pass
 

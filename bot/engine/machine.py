@@ -8,7 +8,7 @@ property-tested. The shell saves ``turn.session`` only when ``turn.changed``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from bot.catalog.catalog import Catalog
 from bot.catalog.content import Content
@@ -29,11 +29,12 @@ from bot.engine.events import (
 from bot.engine.questions import answer_text, asked_section, next_node, question
 from bot.engine.replies import Choice, Effect, Finished, Reply, Section, Stopped
 from bot.engine.session import AnswerValue, Session
+from bot.frozen import frozen
 
 DEFAULT_FLOW = "kneecheck"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Turn:
     session: Session | None
     """The state after the event; None when nothing is stored for this user."""
@@ -43,7 +44,7 @@ class Turn:
     """True when ``session`` differs from the input and must be saved."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class _Ctx:
     flow: Flow
     content: Content

@@ -7,8 +7,10 @@ Texts here are already localised and are plain text: renderers escape them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
+
+from bot.frozen import frozen
 
 ChoiceAction = Literal["choose", "toggle", "submit", "command", "start", "reminder"]
 """``start`` begins the flow ``value`` (the follow-up offer); ``reminder`` buttons act on the
@@ -16,7 +18,7 @@ user's reminders (value ``keep``/``stop``), not on the flow."""
 ReplyKind = Literal["question", "prompt", "notice", "answered", "result", "urgent", "info"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Choice:
     """A button. ``value`` is an option id, or a command name for ``command``."""
 
@@ -29,7 +31,7 @@ class Choice:
     reminder's buttons, several of which can share one message (/reminders)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Section:
     """A titled block of text; a renderer may split a long reply between sections only."""
 
@@ -39,7 +41,7 @@ class Section:
     steps: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Reply:
     """One message. ``step``/``version`` identify the question the choices answer.
 
@@ -71,7 +73,7 @@ class Reply:
         return "\n".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Finished:
     """The flow reached an outcome; ``tier`` is set for an assessment.
 
@@ -90,7 +92,7 @@ class Finished:
         return dict(self.answers).get(step)
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Stopped:
     """The user stopped: anything scheduled for them must be cancelled."""
 

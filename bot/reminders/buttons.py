@@ -7,7 +7,8 @@ message is recognisable. Decoding trusts nothing: anything else is None (a forge
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from bot.frozen import frozen
 
 REMINDER_IDS = frozenset({"stretch", "hydration", "checkin", "all"})
 ACTIONS = frozenset({"done", "snooze", "stop", "pause", "resume", "time", "keep"})
@@ -15,7 +16,7 @@ TIME_OPTION = re.compile(r"^t\d{4}$")
 """A new time for the stretch reminder: an option id of the fu_time step."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class ReminderPress:
     reminder: str
     action: str

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
+
+from bot.frozen import frozen
 
 UTC = dt.UTC
 MAX_DAYS_AHEAD = 8
 """A daily time always recurs within a week; more means no time was given."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class QuietHours:
     """Local hours when nothing is sent; may wrap midnight (22:00 to 08:00)."""
 

@@ -30,7 +30,6 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from bot import metrics
@@ -40,6 +39,7 @@ from bot.catalog.flow import FollowUp
 from bot.diary.model import Diary, Entry, Trend
 from bot.engine.machine import DEFAULT_FLOW
 from bot.engine.replies import Choice, Effect, Finished, Reply, Section, Stopped
+from bot.frozen import frozen
 from bot.reminders import model
 from bot.reminders.buttons import TIME_OPTION, ReminderPress
 from bot.reminders.model import Reminder, Reminders
@@ -73,7 +73,7 @@ class Busy(Exception):
     """Another worker holds this user's delivery lease; the queue retries the job later."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Delivered:
     outcome: Literal["sent", "blocked", "late", "stale"]
 

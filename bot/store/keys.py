@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+
+from bot.frozen import frozen
 
 _PART = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
@@ -20,7 +21,7 @@ USER_VALUES = frozenset(
 one is a plain SET; a name must be listed here to be written at all."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class UserRef:
     """Channel + workspace + user: the identity everything about a user is keyed by."""
 
@@ -44,7 +45,7 @@ class UserRef:
         return hashlib.blake2b(self.tag.encode(), key=salt[:64], digest_size=8).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class KeyBuilder:
     prefix: str = "kc"
 

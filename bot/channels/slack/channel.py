@@ -23,7 +23,6 @@ conversation always runs in the user's direct message with the app; typed in a c
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -46,6 +45,7 @@ from bot.channels.slack.payloads import (
 from bot.conversations import Conversations
 from bot.engine import Back, Event, Reply, Restart, Start, Stop, Submit, Text, Turn
 from bot.follow_ups import FollowUpViews
+from bot.frozen import frozen
 from bot.reminders.buttons import ReminderPress
 from bot.reminders.service import ReminderService
 from bot.store.base import SessionStore, StoreUnavailable
@@ -64,7 +64,7 @@ CONVERSATION_COMMANDS = ("", "start", "restart", "back", "stop", "mydata", "forg
 CHART_FILENAME = "kneecheck-diary.png"
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Answer:
     """What a sub-command brings to the DM: a turn to show, messages, a chart to upload."""
 

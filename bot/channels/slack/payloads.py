@@ -21,12 +21,12 @@ offer under an assessment, a check-in reminder) are engine events like any other
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from bot.channels.slack.render import TICKS_PREFIX, owner_of
 from bot.engine.buttons import decode
 from bot.engine.events import Event, Submit, Toggle
+from bot.frozen import frozen
 from bot.reminders.buttons import ReminderPress
 from bot.reminders.buttons import decode as decode_reminder
 from bot.store.keys import UserRef
@@ -36,7 +36,7 @@ FORGET_YES, FORGET_NO = "x|forget|yes|0", "x|forget|no|0"
 _TICKS = re.compile(rf"{re.escape(TICKS_PREFIX)}([A-Za-z0-9_.-]+):(\d{{1,10}}):\d{{1,3}}")
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Press:
     """A button press: who pressed, whose conversation it was, where, and what it means."""
 
@@ -50,7 +50,7 @@ class Press:
     """A reminder button (then ``event`` is None): for the reminder service, not the engine."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class DirectMessage:
     """Something a person typed in their direct message with the app."""
 

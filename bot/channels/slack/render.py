@@ -20,11 +20,12 @@ Why this shape:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from bot.engine.buttons import encode_choice
 from bot.engine.replies import Choice, Reply, Section
+from bot.frozen import frozen
 
 Block = dict[str, Any]
 _BOLD_LINE = re.compile(r"(?m)^(\u27a1\ufe0f )?\*(.+)\*$")
@@ -45,7 +46,7 @@ DISCLAIMED = ("result", "urgent")
 """Reply kinds whose last section is the disclaimer (see bot/engine/assessment.py)."""
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class SlackMessage:
     """One ``chat.postMessage``: fallback ``text`` (always given) and the blocks."""
 

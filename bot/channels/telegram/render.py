@@ -7,13 +7,13 @@ characters (``kneecheck flows check`` guarantees every section fits alone).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from html import escape
 
 import orjson
 
 from bot.engine.buttons import encode_choice
 from bot.engine.replies import Reply, Section
+from bot.frozen import frozen
 
 MESSAGE_LIMIT = 4096
 TICKED, UNTICKED = "\u2705 ", "\u2b1c "
@@ -29,7 +29,7 @@ def markup_json(markup: Keyboard) -> str:
     return orjson.dumps(markup).decode()
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class TelegramMessage:
     text: str
     keyboard: Keyboard | None = None

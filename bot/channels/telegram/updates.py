@@ -8,13 +8,14 @@ polling) gives.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
+
+from bot.frozen import frozen
 
 Kind = Literal["command", "text", "button"]
 
 
-@dataclass(frozen=True, slots=True)
+@frozen
 class Incoming:
     update_id: int
     kind: Kind
