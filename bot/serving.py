@@ -24,17 +24,27 @@ SHUTDOWN_GRACE_SECONDS = 8.0
 """SIGTERM must end the process within 10 s; in-flight turns get this long to finish."""
 
 
+YOUNG_COLLECTION_THRESHOLD = 10_000
+"""Allocations between young-generation collections while serving (CPython's default: 700)."""
+
+
 @contextmanager
 def started_up() -> Iterator[None]:
     """Everything built so far (modules, catalog, apps) lives as long as the process serves.
 
     Frozen out of the cyclic collector's way: a full collection then takes ~4 ms instead of
-    stalling turns for ~45, and the young collections a turn triggers do not walk it.
+    stalling turns for ~45. And young collections are made rarer: turns make no reference
+    cycles (measured over 34,000 Telegram turns: 813 young collections at the default
+    threshold, 0 objects collected, 8 µs a turn spent; 0.2 µs at this threshold), so at
+    the default the collector mostly walks the turns in flight for nothing.
     """
+    thresholds = gc.get_threshold()
     gc.freeze()
+    gc.set_threshold(YOUNG_COLLECTION_THRESHOLD, *thresholds[1:])
     try:
         yield
     finally:
+        gc.set_threshold(*thresholds)
         gc.unfreeze()
 
 
