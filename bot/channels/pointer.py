@@ -6,7 +6,7 @@ kept as strings (a stored Telegram pointer's numbers read back the same).
 
 from __future__ import annotations
 
-import json
+import orjson
 
 from bot.engine.replies import Reply
 from bot.frozen import frozen
@@ -22,13 +22,13 @@ class Pointer:
     version: int
 
     def dump(self) -> str:
-        return json.dumps([self.place, self.message, self.step, self.version])
+        return orjson.dumps([self.place, self.message, self.step, self.version]).decode()
 
     @classmethod
     def load(cls, raw: str | None) -> Pointer | None:
         if not raw:
             return None
-        place, message, step, version = json.loads(raw)
+        place, message, step, version = orjson.loads(raw)
         return cls(str(place), str(message), str(step), int(version))
 
     def asked(self, reply: Reply) -> bool:
