@@ -21,7 +21,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 
 from bot.channels.slack.app import KneecheckSlackApp, SlackRequest, build_slack_app
-from bot.serving import SHUTDOWN_GRACE_SECONDS, Stopper, serve_app
+from bot.serving import SHUTDOWN_GRACE_SECONDS, Stopper, serve_app, started_up
 from bot.wiring import App
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ async def run_socket(
 ) -> None:
     """Socket Mode until SIGTERM/SIGINT (or ``stop``)."""
     bolt, handler = socket_handler(app)
-    with Stopper(stop or asyncio.Event(), handle_signals) as stopping:
+    with Stopper(stop or asyncio.Event(), handle_signals) as stopping, started_up():
         try:
             await handler.connect_async()  # type: ignore[no-untyped-call]  # untyped in bolt
             log.info("slack: connected in Socket Mode")
