@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check flows-check bench bench-telegram bench-telegram-floor bench-slack bench-reminders bench-serve chat clean
+.PHONY: run test lint typecheck check flows-check bench bench-engine bench-telegram bench-telegram-floor bench-slack bench-reminders bench-serve chat clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -40,6 +40,10 @@ flows-check: $(STAMP)
 ## bench: conversation turns through Conversations on a real redis-server
 bench: $(STAMP)
 	$(BIN)/python -m bench.turns
+
+## bench-engine: the pure engine alone, whole checks, CPU per turn
+bench-engine: $(STAMP)
+	$(BIN)/python -m bench.engine
 
 ## bench-telegram: webhook JSON in to Bot API requests out, against a PTB ConversationHandler reference
 bench-telegram: $(STAMP)
