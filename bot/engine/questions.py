@@ -35,7 +35,7 @@ def remaining(flow: Flow, step_id: str, answers: dict[str, str | tuple[str, ...]
     path depends only on the answers its conditions read (``Flow.condition_keys``), so
     the count is kept by exactly those.
     """
-    key = (step_id, *(_hashable(answers.get(k)) for k in flow.condition_keys))
+    key = (step_id, *(answers.get(k) for k in flow.condition_keys))
     memo = flow.remaining_memo
     count = memo.get(key)
     if count is None:
@@ -43,10 +43,6 @@ def remaining(flow: Flow, step_id: str, answers: dict[str, str | tuple[str, ...]
             memo.clear()
         count = memo[key] = _walk(flow, step_id, answers)
     return count
-
-
-def _hashable(value: object) -> object:
-    return tuple(value) if isinstance(value, list) else value
 
 
 def _walk(flow: Flow, step_id: str, answers: dict[str, str | tuple[str, ...]]) -> int:

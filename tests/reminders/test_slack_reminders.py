@@ -144,6 +144,20 @@ def _at(year: int, month: int, day: int, hour: int, minute: int = 0) -> int:
     return int(dt.datetime(year, month, day, hour, minute, tzinfo=NEW_YORK).timestamp())
 
 
+async def first_water_nudge(
+    user: SlackUser, bot: BotProcess, redis_client: aioredis.Redis, clock: ShiftedClock
+) -> FakeMessage:
+    """A finished check, a yes to water nudges, and the 13:00 nudge delivered (16:00 queued)."""
+    clock.at(ZONE, 2026, 11, 25, 12, 59, 57)
+    await finish_check(user)
+    await opt_in(user, "hydration")
+    async with running_worker(bot.settings, clock=clock):
+        await until(lambda: delivered(user))
+        await until_jobs(redis_client, [f"{TAG}|hydration|{_at(2026, 11, 25, 16)}"])
+    [message] = delivered(user)
+    return message
+
+
 async def test_a_slack_user_opts_in_at_their_slack_zone_without_being_asked(
     alice: SlackUser, fake: FakeSlack, redis_client: aioredis.Redis, clock: ShiftedClock
 ) -> None:
@@ -225,13 +239,7 @@ async def test_snooze_then_stop_from_the_reminder_message(
     clock: ShiftedClock,
     ui: dict[str, str],
 ) -> None:
-    clock.at(ZONE, 2026, 11, 25, 12, 59, 57)
-    await finish_check(alice)
-    await opt_in(alice, "hydration")
-    async with running_worker(bot.settings, clock=clock):
-        await until(lambda: delivered(alice))
-        await until_jobs(redis_client, [f"{TAG}|hydration|{_at(2026, 11, 25, 16)}"])
-    [message] = delivered(alice)
+    message = await first_water_nudge(alice, bot, redis_client, clock)
 
     clock.at(ZONE, 2026, 11, 25, 13, 5)
     await alice.press(button(message, "r|hydration|snooze|"), on=message)
@@ -434,13 +442,7 @@ async def test_someone_else_cannot_press_a_users_reminder_buttons(
     clock: ShiftedClock,
     ui: dict[str, str],
 ) -> None:
-    clock.at(ZONE, 2026, 11, 25, 12, 59, 57)
-    await finish_check(alice)
-    await opt_in(alice, "hydration")
-    async with running_worker(bot.settings, clock=clock):
-        await until(lambda: delivered(alice))
-        await until_jobs(redis_client, [f"{TAG}|hydration|{_at(2026, 11, 25, 16)}"])
-    [message] = delivered(alice)
+    message = await first_water_nudge(alice, bot, redis_client, clock)
     await alice.command("reminders")
     [listing] = alice.view.new
     before, jobs = await stored(redis_client), await queued_jobs(redis_client)
