@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check flows-check bench bench-engine bench-telegram bench-telegram-floor bench-slack bench-reminders bench-serve chat clean
+.PHONY: run test lint typecheck check flows-check flows-eval bench-understanding bench bench-engine bench-telegram bench-telegram-floor bench-slack bench-reminders bench-serve chat clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -36,6 +36,14 @@ typecheck: $(STAMP)
 
 flows-check: $(STAMP)
 	$(BIN)/kneecheck flows check
+
+## flows-eval: recall per warning sign, false escalations, answers, every miss, on the corpus
+flows-eval: $(STAMP)
+	$(BIN)/kneecheck flows eval
+
+## bench-understanding: CPU per typed message over the corpus, at the length cap, and start-up
+bench-understanding: $(STAMP)
+	$(BIN)/python -m bench.understanding
 
 ## bench: conversation turns through Conversations on a real redis-server
 bench: $(STAMP)

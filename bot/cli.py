@@ -43,12 +43,16 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (
         ("check", "cross-check flows/ and content/"),
         ("graph", "print a Mermaid diagram"),
+        ("eval", "measure typed-text understanding on the labelled corpus"),
     ):
         cmd = flows_sub.add_parser(name, help=text)
         cmd.add_argument("--flows-dir", type=Path, default=None)
         cmd.add_argument("--content-dir", type=Path, default=None)
         if name == "graph":
             cmd.add_argument("--flow", default="kneecheck")
+        if name == "eval":
+            cmd.add_argument("--corpus", type=Path, default=None)
+            cmd.add_argument("--quiet", action="store_true", help="figures only, no misses")
     return parser
 
 
@@ -166,6 +170,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         if args.flows_command == "check":
             return run_check(args.flows_dir, args.content_dir)
+        if args.flows_command == "eval":
+            from bot.catalog.evaluation import run_eval
+            from bot.catalog.loader import CONTENT_DIR, FLOWS_DIR, load_catalog
+
+            catalog = load_catalog(args.flows_dir or FLOWS_DIR, args.content_dir or CONTENT_DIR)
+            return run_eval(catalog, args.corpus, verbose=not args.quiet)
         return run_graph(args.flow, args.flows_dir, args.content_dir)
     try:
         settings = Settings()

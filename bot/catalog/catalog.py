@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from bot.catalog.content import Content
 from bot.catalog.flow import Flow
+from bot.understanding import CompiledLexicon
 
 DEFAULT_LOCALE = "en"
 
@@ -21,6 +22,8 @@ class Catalog:
     default_locale: str = DEFAULT_LOCALE
     sources: dict[str, str] = field(default_factory=dict)
     """Where each flow and content file came from (``flow:<id>`` / ``content:<locale>``)."""
+    lexicons: dict[str, CompiledLexicon] = field(default_factory=dict)
+    """What typed text means, per locale (``content/understanding/<locale>.yaml``)."""
 
     def flow(self, flow_id: str) -> Flow:
         return self.flows[flow_id]
@@ -34,6 +37,16 @@ class Catalog:
             if language in self.contents:
                 return self.contents[language]
         return self.contents[self.default_locale]
+
+    def lexicon(self, locale: str | None) -> CompiledLexicon:
+        """The lexicon for ``locale``, falling back like :meth:`content`."""
+        if locale:
+            if locale in self.lexicons:
+                return self.lexicons[locale]
+            language = locale.split("-")[0].split("_")[0].lower()
+            if language in self.lexicons:
+                return self.lexicons[language]
+        return self.lexicons[self.default_locale]
 
     def locale_for(self, locale: str | None) -> str:
         return self.content(locale).locale

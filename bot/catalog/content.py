@@ -58,8 +58,6 @@ class RedFlag(_Strict):
 
     tier: Literal["emergency", "urgent"]
     advice: str
-    phrases: tuple[str, ...] = Field(min_length=1)
-    """Typed at any step, these interrupt the conversation with the advice."""
     source: str
     reviewed_on: dt.date
 

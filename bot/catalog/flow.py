@@ -25,6 +25,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+class Means(_Strict):
+    """The typed values an option stands for: "I'm 42" is 40 to 64, "twice a week" is weekly.
+
+    ``of`` names a kind of value read from text (:mod:`bot.understanding.values`); ``number``
+    also takes a bare number typed at this question ("42" at the age question).
+    """
+
+    of: Literal["age", "per_week", "hours", "number"]
+    min: float | None = None
+    max: float | None = None
+
+    def holds(self, amount: float) -> bool:
+        return (self.min is None or amount >= self.min) and (self.max is None or amount <= self.max)
+
+
 class Option(_Strict):
     id: Ident
     exclusive: bool = False
@@ -36,6 +51,7 @@ class Option(_Strict):
     "which of these is the time where you are?" is answered at a glance."""
     at: dt.time | None = None
     """A local time of day this option stands for (the stretch reminder's time)."""
+    means: Means | None = None
 
 
 class Transition(_Strict):
@@ -134,6 +150,8 @@ class Flow(_Strict):
     outcomes: tuple[Outcome, ...] = Field(min_length=1)
     assessment: Assessment | None = None
     follow_up: FollowUp | None = None
+    under_18: str | None = None
+    """The outcome an age under 18, typed at any question, leads to (adults only)."""
     facts: dict[Ident, tuple[Ident, ...]] = Field(default_factory=dict)
     """Facts the service supplies when a conversation starts (name: possible values), which
     conditions read like answers: whether the user's time zone is known, the last check-in's

@@ -16,6 +16,7 @@ from bot.catalog.catalog import DEFAULT_LOCALE, Catalog
 from bot.catalog.content import Content
 from bot.catalog.flow import Flow
 from bot.catalog.yamlio import load_yaml
+from bot.understanding import CompiledLexicon, Lexicon, compile_lexicon
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWS_DIR = ROOT / "flows"
@@ -71,6 +72,40 @@ def load_catalog(
         problems.append(f"{flows_dir}: no flow files (*.yaml)")
     if default_locale not in contents and not problems:
         problems.append(f"{content_dir}: no content for the default locale {default_locale!r}")
+    lexicons = _load_lexicons(content_dir / "understanding", contents, sources, problems)
+    if default_locale not in lexicons and not problems:
+        problems.append(
+            f"{content_dir / 'understanding'}: no lexicon for the default locale {default_locale!r}"
+        )
     if problems:
         raise CatalogError(problems)
-    return Catalog(flows=flows, contents=contents, default_locale=default_locale, sources=sources)
+    return Catalog(
+        flows=flows,
+        contents=contents,
+        default_locale=default_locale,
+        sources=sources,
+        lexicons=lexicons,
+    )
+
+
+def _load_lexicons(
+    folder: Path, contents: dict[str, Content], sources: dict[str, str], problems: list[str]
+) -> dict[str, CompiledLexicon]:
+    """Each locale's lexicon, with that locale's option texts as the phrases of its answers."""
+    lexicons: dict[str, CompiledLexicon] = {}
+    for path in sorted(folder.glob("*.yaml")):
+        lexicon = _load_model(path, Lexicon, problems)
+        if lexicon is None:
+            continue
+        content = contents.get(lexicon.locale)
+        options = {
+            step: {o: (t.label, *t.synonyms) for o, t in text.options.items()}
+            for step, text in (content.steps.items() if content else ())
+        }
+        try:
+            lexicons[lexicon.locale] = compile_lexicon(lexicon, options)
+        except ValueError as exc:
+            problems.append(f"{path}: {exc}")
+            continue
+        sources[f"lexicon:{lexicon.locale}"] = str(path)
+    return lexicons

@@ -13,7 +13,7 @@ from dataclasses import replace
 from bot.catalog.catalog import Catalog
 from bot.catalog.content import Content
 from bot.catalog.flow import Flow, Outcome, Step
-from bot.engine import assessment, matching
+from bot.engine import assessment
 from bot.engine.events import (
     Back,
     Choose,
@@ -29,9 +29,13 @@ from bot.engine.events import (
 from bot.engine.questions import answer_text, asked_section, next_node, question
 from bot.engine.replies import Choice, Effect, Finished, Reply, Section, Stopped
 from bot.engine.session import AnswerValue, Session
+from bot.engine.typed import answer_for, later_answers, under_age
 from bot.frozen import frozen
+from bot.understanding import CompiledLexicon, Reading, read
 
 DEFAULT_FLOW = "kneecheck"
+CONFIRM = "confirm"
+"""The step id of the yes/no question about a warning sign the user only hinted at."""
 
 
 @frozen
@@ -54,6 +58,7 @@ class _Ctx:
     """The default flow, whose warning signs a flow without its own screening uses."""
     version: int
     """The version a session changed by this turn is saved at."""
+    lexicon: CompiledLexicon
 
     def ask(self, session: Session) -> Reply:
         return question(self.flow, self.content, session, now=self.now)
@@ -85,7 +90,15 @@ def advance(
     flow = catalog.flow(wanted)
     known = {k: v for k, v in (facts or {}).items() if v in flow.facts.get(k, ())}
     version = (session.version if session else 0) + 1
-    ctx = _Ctx(flow, catalog.content(locale), now, known, catalog.flow(flow_id), version)
+    ctx = _Ctx(
+        flow,
+        catalog.content(locale),
+        now,
+        known,
+        catalog.flow(flow_id),
+        version,
+        catalog.lexicon(locale),
+    )
     turn = _dispatch(ctx, session, event, catalog.locale_for(locale))
     if turn.changed and turn.session is not None and turn.session.version != version:
         # The hot paths (an answer, a tick) copy the session once with the version in it.
@@ -263,6 +276,8 @@ def _on_path(
 def _answer(ctx: _Ctx, session: Session | None, event: Choose | Toggle | Submit) -> Turn:
     if session is None or session.status == "stopped":
         return Turn(session, (ctx.notice("not_started"),))
+    if event.step == CONFIRM or session.confirm is not None:
+        return _confirmed(ctx, session, event)
     step = _step(ctx, session)
     if step is None or event.step != step.id or event.version != session.shown:
         return Turn(session, (ctx.notice("stale"),))
@@ -308,7 +323,13 @@ def _normalised(step: Step, picked: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(o.id for o in step.options if o.id in keep)
 
 
-def _record(ctx: _Ctx, session: Session, step: Step, value: AnswerValue) -> Turn:
+def _record(
+    ctx: _Ctx,
+    session: Session,
+    step: Step,
+    value: AnswerValue,
+    later: dict[str, AnswerValue] | None = None,
+) -> Turn:
     answers = {k: v for k, v in session.answers.items() if k != step.id}
     answers[step.id] = value
     transcript = Reply(
@@ -318,32 +339,133 @@ def _record(ctx: _Ctx, session: Session, step: Step, value: AnswerValue) -> Turn
         version=session.shown,
         asked=asked_section(ctx.flow, ctx.content, session, step),
     )
+    before: tuple[Reply, ...] = (transcript,)
+    ahead = _on_the_way(ctx.flow, step, session.seen(answers), later or {})
+    if ahead:
+        answers.update(ahead)
+        before = (transcript, _noted(ctx, ahead))
     node = next_node(step, session.seen(answers))
-    return _enter(ctx, session, session, node, (transcript,), answers=answers)
+    while (nxt := ctx.flow.step(node)) is not None and node in answers:
+        node = next_node(nxt, session.seen(answers))
+    return _enter(ctx, session, session, node, before, answers=answers)
+
+
+def _on_the_way(
+    flow: Flow, step: Step, answers: dict[str, AnswerValue], later: dict[str, AnswerValue]
+) -> dict[str, AnswerValue]:
+    """The ``later`` answers to questions on the path ahead of ``step`` (a calf named at the
+    location question answers which muscle only if the path goes there)."""
+    kept: dict[str, AnswerValue] = {}
+    node = next_node(step, answers)
+    seen: set[str] = set()
+    while (ahead := flow.step(node)) is not None and node not in seen:
+        seen.add(node)
+        if node in later and node not in answers:
+            kept[node] = later[node]
+        node = next_node(ahead, {**answers, **kept})
+    return kept
+
+
+def _noted(ctx: _Ctx, ahead: dict[str, AnswerValue]) -> Reply:
+    said = ctx.content.ui["noted_joiner"].join(
+        answer_text(ctx.content, step, value) for step, value in ahead.items()
+    )
+    return ctx.notice("noted", answers=said)
 
 
 def _text(ctx: _Ctx, session: Session | None, text: str) -> Turn:
-    flags = _red_flags_in(ctx.content, text)
+    """Typed text: warning signs first, at every step of every flow; then a hinted sign's
+    yes/no question; an age under 18; and only then an answer to the question."""
+    reading = read(text, ctx.lexicon)
+    flags = tuple(f for f in reading.signs if f in ctx.content.red_flags)
     if flags:
         return _urgent(ctx, session, flags)
+    if session is not None and session.confirm is not None:
+        return _confirm_typed(ctx, session, reading)
+    hints = tuple(f for f in reading.hints if f in ctx.content.red_flags)
+    if hints and session is not None and session.status != "stopped":
+        return _ask_confirm(ctx, session, hints[0])
     if session is None or session.status == "stopped":
         return Turn(session, (ctx.notice("not_started"),))
     step = _step(ctx, session)
     if session.status == "done" or step is None:
         return Turn(session, (ctx.notice("finished"),))
-    labels = ctx.content.steps[step.id].options
-    phrases = {o.id: (labels[o.id].label, *labels[o.id].synonyms) for o in step.options}
-    scores = matching.score_options(text, phrases)
-    if step.kind == "single":
-        top = max(scores.values(), default=0)
-        winners = [o for o, s in scores.items() if s == top]
-        if len(winners) == 1:
-            return _record(ctx, session, step, winners[0])
-    elif scores:
-        return _record(ctx, session, step, _normalised(step, tuple(scores)))
-    elif matching.words(text) == matching.words(ctx.content.ui["done"]):
+    if ctx.flow.under_18 is not None and under_age(reading):
+        return _enter(ctx, session, session, ctx.flow.under_18, ())
+    value = answer_for(step, reading)
+    later = later_answers(ctx.flow, step.id, session.answers, reading)
+    if value is not None:
+        return _record(ctx, session, step, value, later)
+    if step.kind == "multi" and reading.words == read(ctx.content.ui["done"], ctx.lexicon).words:
         return _answer(ctx, session, Submit(step.id, session.shown))
+    if later:
+        answers = {**session.answers, **later}
+        noted = session.model_copy(update={"answers": answers, "version": ctx.version})
+        return Turn(noted, (_noted(ctx, later), ctx.ask(noted)), changed=True)
     return _miss(ctx, session, step)
+
+
+def _confirm_question(ctx: _Ctx, sign: str) -> Section:
+    return Section(paragraphs=(ctx.content.ui[f"confirm_{sign}"],))
+
+
+def _ask_confirm(ctx: _Ctx, session: Session, sign: str) -> Turn:
+    """Unsure is not no: one yes/no question about the sign the words hint at."""
+    asking = session.model_copy(
+        update={"confirm": sign, "shown": _next_version(session), "version": ctx.version}
+    )
+    ui = ctx.content.ui
+    reply = Reply(
+        kind="question",
+        sections=(_confirm_question(ctx, sign),),
+        choices=(
+            Choice("yes", ui["confirm_yes"], "choose"),
+            Choice("no", ui["confirm_no"], "choose"),
+        ),
+        step=CONFIRM,
+        version=asking.shown,
+    )
+    return Turn(asking, (reply,), changed=True)
+
+
+def _confirm_typed(ctx: _Ctx, session: Session, reading: Reading) -> Turn:
+    assert session.confirm is not None
+    if reading.mentions_of("affirm") and not reading.mentions_of("deny"):
+        return _confirmed(ctx, session, Choose(CONFIRM, "yes", session.shown))
+    if reading.mentions_of("deny"):
+        return _confirmed(ctx, session, Choose(CONFIRM, "no", session.shown))
+    return Turn(
+        session,
+        (ctx.notice("confirm_again"), _ask_confirm(ctx, session, session.confirm).replies[0]),
+    )
+
+
+def _confirmed(ctx: _Ctx, session: Session, event: Choose | Toggle | Submit) -> Turn:
+    """The answer to the yes/no question: yes is the sign's advice, no goes back to the
+    question that was waiting."""
+    sign = session.confirm
+    if sign is None or event.step != CONFIRM or event.version != session.shown:
+        return Turn(session, (ctx.notice("stale"),))
+    if not isinstance(event, Choose) or event.option not in ("yes", "no"):
+        return Turn(session, (ctx.notice("unknown_option"),))
+    ui = ctx.content.ui
+    label = ui["confirm_yes"] if event.option == "yes" else ui["confirm_no"]
+    transcript = Reply(
+        kind="answered",
+        sections=(Section(paragraphs=(label,)),),
+        step=CONFIRM,
+        version=session.shown,
+        asked=_confirm_question(ctx, sign),
+    )
+    cleared = session.model_copy(update={"confirm": None})
+    if event.option == "yes":
+        turn = _urgent(ctx, cleared, (sign,))
+        return replace(turn, replies=(transcript, *turn.replies), changed=True)
+    if cleared.status != "active" or _step(ctx, cleared) is None:
+        done = cleared.model_copy(update={"version": ctx.version})
+        return Turn(done, (transcript, ctx.notice("confirm_no_thanks")), changed=True)
+    again = cleared.model_copy(update={"shown": _next_version(session), "version": ctx.version})
+    return Turn(again, (transcript, ctx.ask(again)), changed=True)
 
 
 def _miss(ctx: _Ctx, session: Session, step: Step) -> Turn:
@@ -354,15 +476,6 @@ def _miss(ctx: _Ctx, session: Session, step: Step) -> Turn:
     listed = ctx.content.ui["answer_joiner"].join(f'"{labels[o.id].label}"' for o in step.options)
     again = ctx.notice("no_match_again", choices=listed)
     return Turn(missed, (again, ctx.ask(missed)), changed=True)
-
-
-def _red_flags_in(content: Content, text: str) -> tuple[str, ...]:
-    typed = matching.words(text)
-    return tuple(
-        flag
-        for flag, item in content.red_flags.items()
-        if matching.best_phrase(typed, item.phrases)
-    )
 
 
 def _urgent(ctx: _Ctx, session: Session | None, flags: tuple[str, ...]) -> Turn:

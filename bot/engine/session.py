@@ -30,6 +30,9 @@ class Session(BaseModel):
     pending: tuple[str, ...] = Field(default=(), alias="p")
     """Ticks on the current multi-choice step, not yet submitted."""
     misses: int = Field(default=0, alias="m", ge=0)
+    confirm: str | None = Field(default=None, alias="c")
+    """A warning sign the user only hinted at, asked about with yes/no (``shown`` is the
+    version of that question); the current step waits until it is answered."""
     outcome: str | None = Field(default=None, alias="o")
     locale: str = Field(default="en", alias="l")
     facts: dict[str, str] = Field(default_factory=dict, alias="k")

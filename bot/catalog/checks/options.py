@@ -6,7 +6,7 @@ from bot.catalog.checks.limits import check_callbacks
 from bot.catalog.checks.problem import Add
 from bot.catalog.content import Content
 from bot.catalog.flow import Flow
-from bot.engine.matching import words
+from bot.understanding.text import tokens
 
 
 def check_options(flow: Flow, add: Add) -> None:
@@ -40,7 +40,7 @@ def check_duplicate_texts(content: Content, add: Add) -> None:
             labels.setdefault(label, option_id)
             typed = [(option.label, True), *((s, False) for s in option.synonyms)]
             for phrase, is_label in typed:
-                key = " ".join(words(phrase))
+                key = " ".join(t.text for t in tokens(phrase) if t.kind in ("word", "number"))
                 other, other_is_label = phrases.get(key, (option_id, False))
                 if other != option_id and not (is_label and other_is_label):
                     add(

@@ -28,6 +28,10 @@ def check_paths(flow: Flow, add: Add) -> None:
         add("start", f"{flow.start!r} names {kind}: the flow must start at a step")
         return
     reached = _reachable(flow)
+    if flow.under_18 is not None:
+        if flow.outcome(flow.under_18) is None:
+            add("under_18", f"{flow.under_18!r} names no outcome")
+        reached.add(flow.under_18)  # from any question, by an age typed there
     for step in flow.steps:
         if step.id not in reached:
             add(

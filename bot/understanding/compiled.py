@@ -1,0 +1,142 @@
+"""A lexicon made ready to read with: phrases as token tuples indexed by first word.
+
+Built once per locale when the catalog loads. Matching a message then costs, for each
+word, a dictionary look-up and a comparison with the few phrases that start with that
+word, so the whole read is linear in the length of the message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from bot.understanding.lexicon import Alternative, Category, Direction, Lexicon, expand
+from bot.understanding.spelling import Speller
+from bot.understanding.text import tokens
+from bot.understanding.values import ValueWords
+
+P = TypeVar("P", "Phrase", "CuePhrase")
+
+ANSWER = "answer"
+"""The kind of a concept that stands for an option of a question ("step/option")."""
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    words: tuple[str, ...]
+    concept: str
+    kind: str
+    weak: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CuePhrase:
+    words: tuple[str, ...]
+    category: Category
+    direction: Direction
+    scope: int
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class CompiledLexicon:
+    locale: str
+    phrases: dict[str, tuple[Phrase, ...]]
+    """By first word, longest first."""
+    cues: dict[str, tuple[CuePhrase, ...]]
+    kinds: dict[str, str]
+    signs: dict[str, tuple[Alternative, ...]]
+    speller: Speller
+    terminators: frozenset[str]
+    joiners: frozenset[str]
+    subjects: frozenset[str]
+    values: ValueWords | None
+    options: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Each question's option concepts ("location/behind"), in the flow's order."""
+
+
+def _words(phrase: str) -> tuple[str, ...]:
+    return tuple(t.text for t in tokens(phrase) if t.kind in ("word", "number"))
+
+
+def _index(items: Iterable[P]) -> dict[str, tuple[P, ...]]:
+    grouped: dict[str, list[P]] = {}
+    for item in items:
+        if item.words:
+            grouped.setdefault(item.words[0], []).append(item)
+    return {
+        first: tuple(sorted(set(group), key=lambda p: -len(p.words)))
+        for first, group in grouped.items()
+    }
+
+
+def _value_words(lexicon: Lexicon) -> ValueWords | None:
+    v = lexicon.values
+    if v is None:
+        return None
+
+    def tup(items: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+        return tuple(sorted({_words(p) for p in items}, key=lambda w: -len(w)))
+
+    return ValueWords(
+        numbers={_words(k)[0]: n for k, n in v.numbers.items()},
+        age_before=tup(v.age_before),
+        age_after=tup(v.age_after),
+        minutes=tup(v.minutes),
+        hours=tup(v.hours),
+        per_week=tup(v.per_week),
+        per_day=tup(v.per_day),
+        duration_before=frozenset(v.duration_before),
+        not_a_duration=frozenset(v.not_a_duration),
+        fixed_minutes=tuple((_words(k), n) for k, n in v.fixed_minutes.items()),
+        fixed_per_week=tuple((_words(k), n) for k, n in v.fixed_per_week.items()),
+        am=frozenset(v.am),
+        pm=frozenset(v.pm),
+    )
+
+
+def compile_lexicon(
+    lexicon: Lexicon, options: Mapping[str, Mapping[str, Iterable[str]]] | None = None
+) -> CompiledLexicon:
+    """``options``: each question's option phrases ({step: {option: phrases}}) from content."""
+    phrases: list[Phrase] = []
+    for cid, concept in lexicon.concepts.items():
+        patterns = [(p, False) for p in concept.phrases] + [(p, True) for p in concept.weak]
+        for pattern, weak in patterns:
+            phrases.extend(Phrase(_words(p), cid, concept.kind, weak) for p in expand(pattern))
+    kinds: dict[str, str] = {cid: c.kind for cid, c in lexicon.concepts.items()}
+    by_step: dict[str, tuple[str, ...]] = {}
+    for step, opts in (options or {}).items():
+        ids = []
+        for option, texts in opts.items():
+            cid = f"{step}/{option}"
+            ids.append(cid)
+            kinds[cid] = ANSWER
+            phrases.extend(Phrase(_words(p), cid, ANSWER) for t in texts for p in expand(t))
+        by_step[step] = tuple(ids)
+    cues = [
+        CuePhrase(_words(p), cue.category, cue.direction, cue.scope, cue.final)
+        for cue in lexicon.context
+        for phrase in cue.phrases
+        for p in expand(phrase)
+    ]
+    vocabulary = {w for p in phrases for w in p.words}
+    vocabulary |= {w for c in cues for w in c.words}
+    if lexicon.values is not None:
+        vocabulary |= {
+            w for t in lexicon.values.model_dump().values() for p in t for w in _words(p)
+        }
+    return CompiledLexicon(
+        locale=lexicon.locale,
+        phrases=_index(phrases),
+        cues=_index(cues),
+        kinds=kinds,
+        signs=lexicon.signs,
+        speller=Speller(vocabulary, {w for p in lexicon.plain_words for w in _words(p)}),
+        terminators=frozenset(lexicon.terminators),
+        joiners=frozenset(lexicon.joiners),
+        subjects=frozenset(lexicon.subjects),
+        values=_value_words(lexicon),
+        options=by_step,
+    )

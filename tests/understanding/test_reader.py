@@ -1,0 +1,67 @@
+"""The reader on its own: context, folding, other scripts, the length cap. Pure, no I/O."""
+
+from __future__ import annotations
+
+from bot.catalog.catalog import Catalog
+from bot.understanding import MAX_CHARS, Lexicon, compile_lexicon, read
+from bot.understanding.text import tokens
+
+
+def test_negation_uncertainty_and_other_people(catalog: Catalog) -> None:
+    lex = catalog.lexicon("en")
+    assert read("no swelling, no chest pain", lex).signs == ()
+    assert read("I don't have chest pain but my calf is swollen", lex).signs == ("clot_leg",)
+    assert read("could it be a blood clot?", lex).signs == ("clot_leg",)
+    assert read("my dad had a DVT", lex).signs == ()
+    assert read("my husband says my calf is swollen", lex).signs == ("clot_leg",)
+    assert read("what should I do if it swells?", lex).signs == ()
+    assert read("I had a DVT 3 years ago", lex).signs == ()
+
+
+def test_vague_words_are_asked_about_not_guessed(catalog: Catalog) -> None:
+    reading = read("my calf is sore and a bit puffy", catalog.lexicon("en"))
+    assert (reading.signs, reading.hints) == ((), ("clot_leg",))
+
+
+def test_typos_run_together_words_accents_and_full_width_letters(catalog: Catalog) -> None:
+    lex = catalog.lexicon("en")
+    assert read("swolen calf", lex).signs == ("clot_leg",)
+    assert read("chestpain", lex).signs == ("clot_breathless",)
+    assert read("Swöllen CALF", lex).signs == ("clot_leg",)
+    assert read("\uff33\uff37\uff2f\uff2c\uff2c\uff25\uff2e calf", lex).signs == ("clot_leg",)
+
+
+def test_ages_durations_and_times(catalog: Catalog) -> None:
+    lex = catalog.lexicon("en")
+    assert read("I'm 15, is that ok?", lex).ages() == (15,)
+    assert read("42 years old", lex).ages() == (42,)
+    assert read("cramp for 20 minutes that will not go", lex).signs == ("long_cramp",)
+    assert read("after sitting for 9 hours", lex).signs == ()
+    assert read("i go running 3 times a week", lex).numbers("per_week") == (3.0,)
+    assert read("7pm", lex).numbers("clock") == (19 * 60,)
+
+
+def test_a_locale_in_another_script_matches_its_own_lexicon() -> None:
+    greek = compile_lexicon(
+        Lexicon.model_validate(
+            {
+                "locale": "el",
+                "concepts": {
+                    "swollen": {"phrases": ["πρησμένη", "πρήξιμο"]},
+                    "calf": {"kind": "site", "phrases": ["γάμπα"]},
+                },
+                "context": [{"phrases": ["δεν", "όχι"], "category": "negated"}],
+                "signs": {"clot_leg": [{"findings": [["swollen"]], "sites": ["calf"]}]},
+            }
+        )
+    )
+    assert read("η γάμπα μου είναι πρησμένη", greek).signs == ("clot_leg",)
+    assert read("η ΓΆΜΠΑ μου είναι ΠΡΗΣΜΈΝΗ", greek).signs == ("clot_leg",)
+    assert read("η γάμπα μου δεν είναι πρησμένη", greek).signs == ()
+
+
+def test_only_the_first_thousand_characters_are_read(catalog: Catalog) -> None:
+    huge = "my knee hurts " * 100_000
+    assert len(tokens(huge)) <= MAX_CHARS
+    reading = read(huge + " my calf is swollen", catalog.lexicon("en"))
+    assert reading.signs == ()  # past the cap: not read at all (bench.understanding times it)
