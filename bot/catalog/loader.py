@@ -73,10 +73,11 @@ def load_catalog(
     if default_locale not in contents and not problems:
         problems.append(f"{content_dir}: no content for the default locale {default_locale!r}")
     lexicons = _load_lexicons(content_dir / "understanding", contents, sources, problems)
-    if default_locale not in lexicons and not problems:
-        problems.append(
-            f"{content_dir / 'understanding'}: no lexicon for the default locale {default_locale!r}"
-        )
+    for locale, content in contents.items():
+        if locale not in lexicons and not problems:
+            # No lexicon for this locale: its answers' own words still work, and no more.
+            bare = Lexicon(locale=locale, concepts={}, signs={})
+            lexicons[locale] = compile_lexicon(bare, _option_texts(content))
     if problems:
         raise CatalogError(problems)
     return Catalog(
@@ -86,6 +87,13 @@ def load_catalog(
         sources=sources,
         lexicons=lexicons,
     )
+
+
+def _option_texts(content: Content) -> dict[str, dict[str, tuple[str, ...]]]:
+    return {
+        step: {o: (t.label, *t.synonyms) for o, t in text.options.items()}
+        for step, text in content.steps.items()
+    }
 
 
 def _load_lexicons(
@@ -98,10 +106,7 @@ def _load_lexicons(
         if lexicon is None:
             continue
         content = contents.get(lexicon.locale)
-        options = {
-            step: {o: (t.label, *t.synonyms) for o, t in text.options.items()}
-            for step, text in (content.steps.items() if content else ())
-        }
+        options = _option_texts(content) if content else {}
         try:
             lexicons[lexicon.locale] = compile_lexicon(lexicon, options)
         except ValueError as exc:

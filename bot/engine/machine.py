@@ -383,7 +383,7 @@ def _text(ctx: _Ctx, session: Session | None, text: str) -> Turn:
     if session is not None and session.confirm is not None:
         return _confirm_typed(ctx, session, reading)
     hints = tuple(f for f in reading.hints if f in ctx.content.red_flags)
-    if hints and session is not None and session.status != "stopped":
+    if hints and session is not None and session.status == "active" and session.step:
         return _ask_confirm(ctx, session, hints[0])
     if session is None or session.status == "stopped":
         return Turn(session, (ctx.notice("not_started"),))
@@ -393,15 +393,14 @@ def _text(ctx: _Ctx, session: Session | None, text: str) -> Turn:
     if ctx.flow.under_18 is not None and under_age(reading):
         return _enter(ctx, session, session, ctx.flow.under_18, ())
     value = answer_for(step, reading)
-    later = later_answers(ctx.flow, step.id, session.answers, reading)
+    # Several answers in one message only in the check itself: a check-in's short answers
+    # ("a bit better") are not meant for the questions after them.
+    multi_answer = ctx.flow.assessment is not None and bool(ctx.flow.assessment.causes)
+    later = later_answers(ctx.flow, step.id, session.answers, reading) if multi_answer else {}
     if value is not None:
         return _record(ctx, session, step, value, later)
     if step.kind == "multi" and reading.words == read(ctx.content.ui["done"], ctx.lexicon).words:
         return _answer(ctx, session, Submit(step.id, session.shown))
-    if later:
-        answers = {**session.answers, **later}
-        noted = session.model_copy(update={"answers": answers, "version": ctx.version})
-        return Turn(noted, (_noted(ctx, later), ctx.ask(noted)), changed=True)
     return _miss(ctx, session, step)
 
 

@@ -49,6 +49,9 @@ MULTI_NEXT: dict[str, dict[str, str]] = {
         "numb_weak": URGENT,
         "dark_urine": URGENT,
         "long_cramp": URGENT,
+        "cauda_equina": URGENT,
+        "compartment": URGENT,
+        "knee_locks": URGENT,
         "none": "location",
     },
     "triggers": {

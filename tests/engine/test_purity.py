@@ -138,7 +138,7 @@ def engine_closure() -> dict[str, set[str]]:
 
 def test_the_static_walk_sees_the_whole_engine_and_the_catalog_models() -> None:
     closure = engine_closure()
-    for name in ("bot.engine.machine", "bot.engine.matching", "bot.engine.assessment"):
+    for name in ("bot.engine.machine", "bot.engine.typed", "bot.engine.assessment"):
         assert name in closure
     for name in ("bot", "bot.catalog", "bot.catalog.flow", "bot.catalog.content"):
         assert name in closure, f"{name} is imported by the engine but was not walked"

@@ -55,7 +55,7 @@ RED_FLAGS = [
     "long_cramp",
     "cauda_equina",
     "compartment",
-    "knee_locks_swells",
+    "knee_locks",
 ]
 
 
