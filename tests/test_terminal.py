@@ -35,7 +35,7 @@ def chat(lines: list[str], **env: str) -> str:
 
 def test_a_piped_conversation_reaches_the_personalised_assessment() -> None:
     out = chat(
-        ["1", "9", "behind the knee", "calf", "1 4", "most days", "1", "3", "heavy", "2", "1", "3"]
+        ["1", "12", "behind the knee", "calf", "1 4", "most days", "1", "3", "heavy", "2", "1", "3"]
     )
     assert "embedded in-process Redis" in out
     assert "Question 1 of 11" in out
@@ -47,14 +47,14 @@ def test_a_piped_conversation_reaches_the_personalised_assessment() -> None:
 
 
 def test_numbers_labels_free_text_and_commands_all_work() -> None:
-    out = chat(["Yes, I am 18+ and understand", "none", "/back", "9", "thigh", "/stop", "2"])
+    out = chat(["Yes, I am 18+ and understand", "none", "/back", "12", "thigh", "/stop", "2"])
     assert "-> None of these" in out
     assert "Stopped. I have cleared your answers" in out
     assert out.count("Question 2 of") >= 2  # /back showed the safety question again
 
 
 def test_a_red_flag_typed_at_any_point_gets_urgent_advice_only() -> None:
-    out = chat(["1", "9", "my calf is swollen and red"])
+    out = chat(["1", "12", "my calf is swollen and red"])
     assert "Please get medical help now" in out
     assert "blood clot (DVT)" in out
     assert "Prevention tips" not in out
@@ -73,9 +73,9 @@ def test_privacy_and_help_commands_answer(line: str) -> None:
 
 
 def test_follow_up_check_in_diary_and_summary_in_the_terminal() -> None:
-    check = ["1", "9", "above", "1", "1", "1", "1", "1", "1", "1", "3"]
+    check = ["1", "12", "above", "1", "1", "1", "1", "1", "1", "1", "3"]
     follow_up = ["1", "1 3", "8:00", "London", "/reminders"]
-    check_in = ["/checkin", "9", "worse", "6 or more", "seven", "/diary", "/summary", "/mydata"]
+    check_in = ["/checkin", "12", "worse", "6 or more", "seven", "/diary", "/summary", "/mydata"]
     out = chat(check + follow_up + check_in)
     assert "Your reminders are set" in out
     assert "Daily stretch: next on" in out

@@ -39,14 +39,8 @@ class Catalog:
         return self.contents[self.default_locale]
 
     def lexicon(self, locale: str | None) -> CompiledLexicon:
-        """The lexicon for ``locale``, falling back like :meth:`content`."""
-        if locale:
-            if locale in self.lexicons:
-                return self.lexicons[locale]
-            language = locale.split("-")[0].split("_")[0].lower()
-            if language in self.lexicons:
-                return self.lexicons[language]
-        return self.lexicons[self.default_locale]
+        """The lexicon of the content :meth:`content` picks, so words and replies agree."""
+        return self.lexicons[self.locale_for(locale)]
 
     def locale_for(self, locale: str | None) -> str:
         return self.content(locale).locale

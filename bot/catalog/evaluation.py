@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bot.catalog.catalog import Catalog
 from bot.catalog.yamlio import load_yaml
 from bot.engine import Session, Text, advance
+from bot.engine.machine import CONFIRM
 from bot.understanding import read
 
 CORPUS_DIR = Path(__file__).resolve().parents[2] / "tests" / "understanding" / "corpus"
@@ -25,6 +26,7 @@ THRESHOLDS = {"recall": 0.99, "emergency_recall": 1.0, "false_escalation": 0.01,
 DEFAULT_STEP = "location"
 """Where a message with no step label is typed: the first question in people's own words."""
 NOW = 1_780_000_000
+ADULT = 18
 
 
 class Item(BaseModel):
@@ -114,15 +116,15 @@ def evaluate(catalog: Catalog, items: list[Item]) -> Report:
                 report.escalated.append(f"{item.text!r} -> {sorted(got)}")
             elif hinted:
                 report.needless_asks.append(f"{item.text!r} -> {sorted(hinted)}")
-        step = item.step if item.step in steps else DEFAULT_STEP
+        step = item.step or next((s for s in steps if s in item.answers), DEFAULT_STEP)
         turn = advance(
             catalog,
             Session(flow=steps[step], step=step, shown=1, version=1),
             Text(item.text),
             now=NOW,
         )
-        kinds = {r.kind for r in turn.replies}
-        if item.signs and not item.suspect and "answered" in kinds and "urgent" not in kinds:
+        heard = any(r.kind == "urgent" or r.step == CONFIRM for r in turn.replies)
+        if item.signs and not heard:  # the sign went unheard: an answer or "did not catch"
             report.recorded_despite_sign.append(f"{item.text!r} at {step}")
         if item.signs:
             continue
@@ -131,13 +133,17 @@ def evaluate(catalog: Catalog, items: list[Item]) -> Report:
 
 
 def _score_answers(report: Report, item: Item, session: Session | None) -> None:
+    if item.age is not None and item.age < ADULT:
+        # Whatever else an under-18 says, the right answer is the kind end for young people.
+        right = session is not None and session.outcome == "minor"
+        report.answers_total["under_18"] += 1
+        report.answers_right["under_18"] += right
+        if not right:
+            report.answer_misses.append(f"under_18: {item.text!r} did not end the check")
+        return
     recorded = session.answers if session is not None else {}
     for step, wanted in item.answers.items():
-        if step == "consent" and wanted == "decline" and item.age is not None and item.age < 18:
-            right = session is not None and session.outcome == "minor"
-        else:
-            got = recorded.get(step)
-            right = _same(got, wanted)
+        right = _same(recorded.get(step), wanted)
         report.answers_total[step] += 1
         report.answers_right[step] += right
         if not right:
@@ -163,7 +169,10 @@ def print_report(report: Report, verbose: bool = True) -> None:
         f"ordinary or negated messages: {report.ordinary}, escalated {len(report.escalated)} "
         f"({report.false_escalation():.2%}), asked yes/no {len(report.needless_asks)}"
     )
-    print(f"warning signs recorded as an ordinary answer: {len(report.recorded_despite_sign)}")
+    print(
+        "warning signs the engine answered with neither advice nor a yes/no question: "
+        f"{len(report.recorded_despite_sign)}"
+    )
     print("answers per question")
     for step in sorted(report.answers_total):
         total, right = report.answers_total[step], report.answers_right[step]

@@ -72,12 +72,12 @@ def load_catalog(
         problems.append(f"{flows_dir}: no flow files (*.yaml)")
     if default_locale not in contents and not problems:
         problems.append(f"{content_dir}: no content for the default locale {default_locale!r}")
-    lexicons = _load_lexicons(content_dir / "understanding", contents, sources, problems)
+    lexicons = _load_lexicons(content_dir / "understanding", contents, flows, sources, problems)
     for locale, content in contents.items():
         if locale not in lexicons and not problems:
             # No lexicon for this locale: its answers' own words still work, and no more.
             bare = Lexicon(locale=locale, concepts={}, signs={})
-            lexicons[locale] = compile_lexicon(bare, _option_texts(content))
+            lexicons[locale] = compile_lexicon(bare, _option_texts(content, flows))
     if problems:
         raise CatalogError(problems)
     return Catalog(
@@ -89,15 +89,31 @@ def load_catalog(
     )
 
 
-def _option_texts(content: Content) -> dict[str, dict[str, tuple[str, ...]]]:
+def _option_texts(
+    content: Content, flows: dict[str, Flow]
+) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Each question's option texts as phrases; a bare number is left out where the option
+    says which numbers it means (typing "7" at the 0-10 question is the value 7)."""
+    valued = {(s.id, o.id) for f in flows.values() for s in f.steps for o in s.options if o.means}
     return {
-        step: {o: (t.label, *t.synonyms) for o, t in text.options.items()}
+        step: {
+            o: tuple(
+                p
+                for p in (t.label, *t.synonyms)
+                if not ((step, o) in valued and p.strip().isdigit())
+            )
+            for o, t in text.options.items()
+        }
         for step, text in content.steps.items()
     }
 
 
 def _load_lexicons(
-    folder: Path, contents: dict[str, Content], sources: dict[str, str], problems: list[str]
+    folder: Path,
+    contents: dict[str, Content],
+    flows: dict[str, Flow],
+    sources: dict[str, str],
+    problems: list[str],
 ) -> dict[str, CompiledLexicon]:
     """Each locale's lexicon, with that locale's option texts as the phrases of its answers."""
     lexicons: dict[str, CompiledLexicon] = {}
@@ -106,7 +122,7 @@ def _load_lexicons(
         if lexicon is None:
             continue
         content = contents.get(lexicon.locale)
-        options = _option_texts(content) if content else {}
+        options = _option_texts(content, flows) if content else {}
         try:
             lexicons[lexicon.locale] = compile_lexicon(lexicon, options)
         except ValueError as exc:

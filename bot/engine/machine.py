@@ -129,6 +129,8 @@ def _dispatch(ctx: _Ctx, session: Session | None, event: Event, locale: str) -> 
         case Resume():
             if session is None or session.status != "active" or _step(ctx, session) is None:
                 return Turn(session, (ctx.notice("not_started"),))
+            if session.confirm is not None:  # the safety question comes back first
+                return Turn(session, (_confirm_reply(ctx, session.confirm, session.shown),))
             return Turn(session, (ctx.ask(session),))
         case Stop():
             return _stop(ctx, session)
@@ -382,16 +384,30 @@ def _text(ctx: _Ctx, session: Session | None, text: str) -> Turn:
         return _urgent(ctx, session, flags)
     if session is not None and session.confirm is not None:
         return _confirm_typed(ctx, session, reading)
-    hints = tuple(f for f in reading.hints if f in ctx.content.red_flags)
-    if hints and session is not None and session.status == "active" and session.step:
-        return _ask_confirm(ctx, session, hints[0])
     if session is None or session.status == "stopped":
         return Turn(session, (ctx.notice("not_started"),))
     step = _step(ctx, session)
     if session.status == "done" or step is None:
         return Turn(session, (ctx.notice("finished"),))
-    if ctx.flow.under_18 is not None and under_age(reading):
+    if ctx.flow.under_18 is not None and under_age(reading, step):
         return _enter(ctx, session, session, ctx.flow.under_18, ())
+    hints = tuple(f for f in reading.hints if f in ctx.content.red_flags)
+    if not hints:
+        return _typed_answer(ctx, session, step, reading)
+    # A hinted sign: keep what else the message answered, but ask about the sign before
+    # the next question, and before any result.
+    turn = _typed_answer(ctx, session, step, reading)
+    moved = turn.session
+    answered = turn.changed and moved is not None and moved.answers != session.answers
+    if not answered or moved is None or moved.status != "active" or moved.step is None:
+        return _ask_confirm(ctx, session, hints[0])
+    told = tuple(r for r in turn.replies if r.kind != "question")
+    asking = moved.model_copy(update={"confirm": hints[0], "shown": ctx.version})
+    return Turn(asking, (*told, _confirm_reply(ctx, hints[0], asking.shown)), changed=True)
+
+
+def _typed_answer(ctx: _Ctx, session: Session, step: Step, reading: Reading) -> Turn:
+    """What the message answers: this question, later ones it names, or a miss."""
     value = answer_for(step, reading)
     # Several answers in one message only in the check itself: a check-in's short answers
     # ("a bit better") are not meant for the questions after them.
@@ -401,6 +417,12 @@ def _text(ctx: _Ctx, session: Session | None, text: str) -> Turn:
         return _record(ctx, session, step, value, later)
     if step.kind == "multi" and reading.words == read(ctx.content.ui["done"], ctx.lexicon).words:
         return _answer(ctx, session, Submit(step.id, session.shown))
+    ahead = _on_the_way(ctx.flow, step, session.seen(), later)
+    if ahead:  # "I'm 76 and get cramps at night" at the location question
+        noted = session.model_copy(
+            update={"answers": {**session.answers, **ahead}, "version": ctx.version}
+        )
+        return Turn(noted, (_noted(ctx, ahead), ctx.ask(noted)), changed=True)
     return _miss(ctx, session, step)
 
 
@@ -413,8 +435,12 @@ def _ask_confirm(ctx: _Ctx, session: Session, sign: str) -> Turn:
     asking = session.model_copy(
         update={"confirm": sign, "shown": _next_version(session), "version": ctx.version}
     )
+    return Turn(asking, (_confirm_reply(ctx, sign, asking.shown),), changed=True)
+
+
+def _confirm_reply(ctx: _Ctx, sign: str, version: int) -> Reply:
     ui = ctx.content.ui
-    reply = Reply(
+    return Reply(
         kind="question",
         sections=(_confirm_question(ctx, sign),),
         choices=(
@@ -422,9 +448,8 @@ def _ask_confirm(ctx: _Ctx, session: Session, sign: str) -> Turn:
             Choice("no", ui["confirm_no"], "choose"),
         ),
         step=CONFIRM,
-        version=asking.shown,
+        version=version,
     )
-    return Turn(asking, (reply,), changed=True)
 
 
 def _confirm_typed(ctx: _Ctx, session: Session, reading: Reading) -> Turn:
@@ -433,10 +458,8 @@ def _confirm_typed(ctx: _Ctx, session: Session, reading: Reading) -> Turn:
         return _confirmed(ctx, session, Choose(CONFIRM, "yes", session.shown))
     if reading.mentions_of("deny"):
         return _confirmed(ctx, session, Choose(CONFIRM, "no", session.shown))
-    return Turn(
-        session,
-        (ctx.notice("confirm_again"), _ask_confirm(ctx, session, session.confirm).replies[0]),
-    )
+    again = _confirm_reply(ctx, session.confirm, session.shown)
+    return Turn(session, (ctx.notice("confirm_again"), again))
 
 
 def _confirmed(ctx: _Ctx, session: Session, event: Choose | Toggle | Submit) -> Turn:

@@ -23,7 +23,7 @@ def answer_for(step: Step, reading: Reading, *, asked: bool = True) -> AnswerVal
     ``asked`` is False for a later question: then only real options count (never "none" or
     "not sure"), and a bare number does not.
     """
-    scores = reading.options(step.id)
+    scores = reading.options(step.id, specific=not asked)
     if not asked:
         exclusive = {o.id for o in step.options if o.exclusive or o.id == "not_sure"}
         scores = {o: s for o, s in scores.items() if o not in exclusive}
@@ -90,12 +90,21 @@ def later_answers(
             continue
         if any(o.red_flag for o in step.options):
             continue
+        if reading.options(step.id, any_context=True).keys() != reading.options(step.id).keys():
+            continue  # "a lot ... not drinking enough": mixed signals about a question not asked
         value = answer_for(step, reading, asked=False)
         if value is not None:
             found[step.id] = value
     return found
 
 
-def under_age(reading: Reading, adult: int = 18) -> bool:
-    """An age under ``adult`` typed as the user's own, or words that say so ("I'm a teen")."""
-    return any(age < adult for age in reading.ages()) or reading.mentions_of("minor")
+ADULT = 18
+
+
+def under_age(reading: Reading, step: Step) -> bool:
+    """An age under 18 typed as the user's own, words that say so ("I'm a teen"), or a bare
+    number under 18 where the question's options are ages ("13" at the age question)."""
+    if any(age < ADULT for age in reading.ages()) or reading.mentions_of("minor"):
+        return True
+    asks_age = any(o.means is not None and o.means.of == "age" for o in step.options)
+    return asks_age and any(n < ADULT for n in reading.numbers("number"))

@@ -51,6 +51,7 @@ class CompiledLexicon:
     terminators: frozenset[str]
     joiners: frozenset[str]
     subjects: frozenset[str]
+    vague: frozenset[str]
     values: ValueWords | None
     options: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Each question's option concepts ("location/behind"), in the flow's order."""
@@ -137,6 +138,7 @@ def compile_lexicon(
         terminators=frozenset(lexicon.terminators),
         joiners=frozenset(lexicon.joiners),
         subjects=frozenset(lexicon.subjects),
+        vague=frozenset(lexicon.vague_words),
         values=_value_words(lexicon),
         options=by_step,
     )

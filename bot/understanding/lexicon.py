@@ -100,6 +100,9 @@ class Lexicon(_Strict):
     joiners: tuple[str, ...] = ()
     """Words (and commas) that end a cue's reach unless a finding follows them ("no
     swelling and no redness" keeps both negated; "no swelling and my chest hurts" does not)."""
+    vague_words: tuple[str, ...] = ()
+    """Single words that answer the question asked but say too little to answer another
+    question in passing ("good", "some", "often")."""
     subjects: tuple[str, ...] = ()
     """Words that end a cue's reach forwards only: the speaker turning to themselves."""
     concepts: dict[str, Concept]

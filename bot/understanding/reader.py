@@ -27,6 +27,7 @@ from bot.understanding.text import Token, tokens
 from bot.understanding.values import Value, read_values
 
 LONG_MINUTES = 10
+SPECIFIC_LETTERS = 4
 BLOCKED_KINDS = frozenset({"finding", "site", "event"})
 """What an ``ignore`` phrase hides: not answers ("hot weather" still says dehydration)."""
 
@@ -44,6 +45,8 @@ class Mention:
     hypothetical: bool = False
     historical: bool = False
     other: bool = False
+    specific: bool = True
+    """Says which option it means even of a question not asked ("calf", not "ok")."""
 
     @property
     def current(self) -> bool:
@@ -61,13 +64,22 @@ class Reading:
     values: tuple[Value, ...]
     words: tuple[str, ...]
 
-    def options(self, step: str) -> dict[str, int]:
-        """Options of ``step`` the message names (not negated), with the longest phrase's
-        length in words: the longer the phrase, the surer the match."""
+    def options(
+        self, step: str, *, any_context: bool = False, specific: bool = False
+    ) -> dict[str, int]:
+        """Options of ``step`` the message names (not negated, unless ``any_context``), with
+        the longest phrase's length in words: the longer the phrase, the surer the match.
+
+        ``specific`` keeps only phrases of two words or more, or of one word that is neither
+        short nor vague (the lexicon's ``vague_words``): "ok" or "good" answer the question
+        asked, never one that was not.
+        """
         prefix = f"{step}/"
         found: dict[str, int] = {}
         for m in self.mentions:
-            if m.kind == ANSWER and m.concept.startswith(prefix) and m.current:
+            if specific and not m.specific:
+                continue
+            if m.kind == ANSWER and m.concept.startswith(prefix) and (any_context or m.current):
                 option = m.concept[len(prefix) :]
                 found[option] = max(found.get(option, 0), m.end - m.start)
         return found
@@ -125,7 +137,10 @@ def _match(
         for p in lex.phrases.get(word, ()):
             end = i + len(p.words)
             if words[i:end] == p.words:
-                mentions.append(Mention(p.concept, p.kind, i, end, sentence_of[i], p.weak))
+                specific = _specific(p.words, lex.vague)
+                mentions.append(
+                    Mention(p.concept, p.kind, i, end, sentence_of[i], p.weak, specific=specific)
+                )
         for c in lex.cues.get(word, ()):
             end = i + len(c.words)
             if words[i:end] == c.words:
@@ -141,12 +156,19 @@ def _match(
     return _outermost(mentions), _resolved(cues, mentions)
 
 
+def _specific(phrase: tuple[str, ...], vague: frozenset[str]) -> bool:
+    """Says something of its own: "calf", "every day", "at night"; not "ok", "a bit"."""
+    if len(phrase) == 1:
+        return len(phrase[0]) >= SPECIFIC_LETTERS and phrase[0] not in vague
+    return any(len(w) > 2 and w not in vague for w in phrase)
+
+
 def _outermost(mentions: list[Mention]) -> list[Mention]:
-    """Drop a finding, site or event inside a longer one of its kind ("blood" in "blood
-    clot", "back" in "back of my knee"): the longer phrase says what was meant."""
+    """Drop a body site inside a longer one ("back" in "back of my knee"): the longer phrase
+    says where. Findings overlap freely ("a bit funny" is both hedged and odd)."""
     spans: dict[str, list[tuple[int, int]]] = {}
     for m in mentions:
-        if m.kind in BLOCKED_KINDS and m.end - m.start > 1:
+        if m.kind == "site" and m.end - m.start > 1:
             spans.setdefault(m.kind, []).append((m.start, m.end))
     if not spans:
         return mentions
@@ -175,15 +197,23 @@ def _resolved(
     return kept
 
 
+LISTING = frozenset({"negated", "hedge"})
+"""Categories whose reach a joiner ends unless a finding follows ("no swelling and no
+redness" / "no swelling and my chest hurts"); another person's story goes on past "and"."""
+
+
 def _forward_stop(
-    words: tuple[str, ...], end: int, scope: int, starts: set[int], lex: CompiledLexicon
+    words: tuple[str, ...], end: int, cue: CuePhrase, starts: set[int], lex: CompiledLexicon
 ) -> int:
     j, counted = end, 0
-    while j < len(words) and counted < scope:
+    while j < len(words) and counted < cue.scope:
         word = words[j]
-        if word == "." or word in lex.terminators or (word in lex.subjects and j > end):
+        if word == "." or word in lex.terminators:
             break
-        if (word == "," or word in lex.joiners) and j + 1 not in starts:
+        if cue.category == "other" and word in lex.subjects and j > end:
+            break  # "my husband says my calf is swollen": the user's own calf
+        joiner = word == "," or word in lex.joiners
+        if joiner and cue.category in LISTING and j + 1 not in starts:
             break
         counted += word != ","
         j += 1
@@ -211,13 +241,16 @@ def _apply_context(
     for start, end, cue in cues:
         lo, hi = start, end
         if cue.direction in ("forward", "both"):
-            hi = _forward_stop(words, end, cue.scope, starts, lex)
+            hi = _forward_stop(words, end, cue, starts, lex)
         if cue.direction in ("backward", "both"):
             if cue.final and end < len(words) and words[end] not in (".", ","):
                 continue
             lo = _backward_stop(words, start, cue.scope, lex)
         for m in mentions:
-            if (m.end <= start and m.start >= lo) or (m.start >= end and m.start < hi):
+            # Backward cues are about findings ("breathing is fine"), never an answer before
+            # them ("yeah, that's fine").
+            before = m.end <= start and m.start >= lo and m.kind != ANSWER
+            if before or end <= m.start < hi:
                 _mark(m, cue)
 
 

@@ -43,6 +43,7 @@ Answer = str | Sequence[str]
 
 TYPICAL: dict[str, Answer] = {
     "consent": "agree",
+    "confirm": "no",  # the yes/no question about a warning sign only hinted at
     "red_flags": ["none"],
     "location": "above",
     "behind_muscle": "calf",

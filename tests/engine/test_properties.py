@@ -177,7 +177,7 @@ def answer(action: Action, chat: EngineChat, flow: Flow) -> None:
     one time in eight; otherwise a conversation would rarely get past question 2.
     """
     question = chat.keyboard if chat.transcript else chat.start(action.locale)
-    if question.kind != "question" or question.step is None:
+    if question.kind != "question" or question.step in (None, "confirm"):
         chat.press(question.choices[action.pick % len(question.choices)].value, on=question)
         return
     step = flow.step(question.step)
@@ -253,6 +253,12 @@ def check_session(session: Session, flow: Flow) -> None:
 def check_question(reply: Reply, session: Session | None, flow: Flow) -> None:
     assert session is not None
     assert session.status == "active"
+    if reply.step == "confirm":  # the yes/no question about a hinted warning sign
+        assert session.confirm is not None
+        assert reply.version == session.shown
+        assert [c.value for c in reply.choices] == ["yes", "no"]
+        return
+    assert session.confirm is None
     assert reply.step == session.step
     assert reply.version == session.shown
     step = flow.step(session.step or "")

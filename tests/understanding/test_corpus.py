@@ -1,8 +1,7 @@
-"""The labelled corpus, through the real lexicon and engine: figures that may only go up.
+"""The labelled corpus, through the real lexicon and engine: issue 11's thresholds.
 
-`kneecheck flows eval` prints the same report with every miss. The floors below are the
-figures measured when they were last raised; the aims (issue 11) are higher: recall 99%,
-emergency recall 100%, false escalation at most 1%, answers 95%.
+`kneecheck flows eval` prints the same report with every miss. The lexicon was tuned on this
+corpus, so it is also measured on a held-out one (``test_heldout.py``).
 """
 
 from __future__ import annotations
@@ -13,11 +12,11 @@ from bot.catalog.catalog import Catalog
 from bot.catalog.evaluation import EMERGENCY, Report, evaluate, load_corpus, print_report
 
 FLOORS = {
-    "recall": 0.96,
-    "emergency_recall": 0.97,
-    "false_escalation": 0.02,
-    "recorded_despite_sign": 1,
-    "answers": 0.74,
+    "recall": 0.99,
+    "emergency_recall": 1.0,
+    "false_escalation": 0.01,
+    "recorded_despite_sign": 0,
+    "answers": 0.95,
 }
 
 

@@ -178,6 +178,9 @@ def test_confirm_has_a_danger_button_and_a_safe_one() -> None:
 
 def test_every_question_of_the_flow_renders_valid_blocks(catalog: Catalog) -> None:
     chat = EngineChat(catalog)
+    chat.walk(until="location")
+    chat.say("it is a bit puffy")  # the yes/no question about a hinted warning sign
+    chat.press("no")
     chat.walk(location="behind")
     chat.press("followup")
     chat.walk(fu_offer=["stretch", "checkin"])
