@@ -104,7 +104,7 @@ def read(text: str, lex: CompiledLexicon) -> Reading:
         if v.kind == "minutes" and v.lasting and v.amount >= LONG_MINUTES:
             mentions.append(Mention(LONG_DURATION, "finding", v.start, v.end, sentence_of[v.start]))
     _apply_context(words, mentions, cues, lex)
-    signs, hints = _signs(mentions, lex)
+    signs, hints = _signs(mentions, words, lex)
     return Reading(signs, hints, tuple(mentions), tuple(values), words)
 
 
@@ -185,9 +185,9 @@ def _outermost(mentions: list[Mention]) -> list[Mention]:
 def _resolved(
     cues: list[tuple[int, int, CuePhrase]], mentions: list[Mention]
 ) -> list[tuple[int, int, CuePhrase]]:
-    """Longest cues win over cues inside them; a cue inside a longer concept phrase ("not
+    """Longest cues win over cues inside them; a cue inside a longer finding phrase ("not
     able to walk") is part of that phrase; pseudo cues only ever take words away."""
-    spans = [(m.start, m.end) for m in mentions if m.kind in BLOCKED_KINDS]
+    spans = [(m.start, m.end) for m in mentions if m.kind == "finding"]
     kept = []
     for start, end, cue in cues:
         inside_cue = any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in cues)
@@ -236,7 +236,7 @@ def _apply_context(
     cues: list[tuple[int, int, CuePhrase]],
     lex: CompiledLexicon,
 ) -> None:
-    starts = {m.start for m in mentions if m.kind in ("finding", ANSWER)}
+    starts = {m.start for m in mentions if m.kind == "finding"}
     starts |= {s for s, _, _ in cues}
     for start, end, cue in cues:
         lo, hi = start, end
@@ -250,7 +250,10 @@ def _apply_context(
             # Backward cues are about findings ("breathing is fine"), never an answer before
             # them ("yeah, that's fine").
             before = m.end <= start and m.start >= lo and m.kind != ANSWER
-            if before or end <= m.start < hi:
+            # Forward: what starts after the cue, or inside it and runs on past it ("no
+            # problems peeing": the cue "no problems" and the finding "problems peeing").
+            after = start < m.start < hi and m.end > end
+            if before or after:
                 _mark(m, cue)
 
 
@@ -270,8 +273,11 @@ def _mark(m: Mention, cue: CuePhrase) -> None:
             m.weak = True
 
 
-def _paired_sites(mentions: list[Mention]) -> dict[int, Mention | None]:
-    """For each finding (by position in ``mentions``), the nearest current body site."""
+def _paired_sites(
+    mentions: list[Mention], words: tuple[str, ...], lex: CompiledLexicon
+) -> dict[int, Mention | None]:
+    """For each finding (by position in ``mentions``), the nearest current body site; a
+    site across "and" or a comma counts as further away ("numb bum and can't feel my feet")."""
     sites = [m for m in mentions if m.kind == "site" and m.current]
     by_sentence: dict[int, list[Mention]] = {}
     for s in sites:
@@ -287,18 +293,25 @@ def _paired_sites(mentions: list[Mention]) -> dict[int, Mention | None]:
         if not near:
             paired[n] = None
             continue
-        paired[n] = min(near, key=lambda s: (_gap(m, s), s.start > m.start))
+        paired[n] = min(near, key=lambda s: (_gap(m, s, words, lex), s.start > m.start))
     return paired
 
 
-def _gap(a: Mention, b: Mention) -> int:
-    return max(b.start - a.end, a.start - b.end, 0)
+CLAUSE_GAP = 3
+"""Extra distance for each "and" or comma between a finding and a site."""
+
+
+def _gap(a: Mention, b: Mention, words: tuple[str, ...], lex: CompiledLexicon) -> int:
+    lo, hi = (a.end, b.start) if a.end <= b.start else (b.end, a.start)
+    between = words[lo:hi]
+    joins = sum(w == "," or w in lex.joiners for w in between)
+    return len(between) + CLAUSE_GAP * joins
 
 
 def _signs(
-    mentions: list[Mention], lex: CompiledLexicon
+    mentions: list[Mention], words: tuple[str, ...], lex: CompiledLexicon
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    paired = _paired_sites(mentions)
+    paired = _paired_sites(mentions, words, lex)
     signs: list[str] = []
     hints: list[str] = []
     for sign, alternatives in lex.signs.items():

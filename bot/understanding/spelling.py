@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from rapidfuzz.distance import DamerauLevenshtein
 
 MIN_FIXED = 4
-"""Shorter words are too easily another word to correct ("hot" / "not")."""
+"""Shorter words are too easily another word to correct ("hot" / "not", "wear" / "weak")."""
 MIN_SPLIT = 3
 """Each part of a run-together word is at least this long ("chest" + "pain")."""
 

@@ -1,7 +1,8 @@
-"""Corpora the lexicon was not tuned on: how well it does on phrasing nobody planned for.
+"""The other corpora, each written by an author who saw neither the lexicon nor the others.
 
-``heldout/`` was written by a second author who saw neither the lexicon nor the first corpus;
-its figures are floors that may only go up (see the README for the figures and aims).
+``heldout/`` and ``unseen/`` were measured before the lexicon was tuned on them (the README
+gives those first figures) and are development sets now; ``sealed/`` is measured, not tuned
+on. Each has floors that may only go up.
 """
 
 from __future__ import annotations
@@ -11,25 +12,22 @@ from pathlib import Path
 import pytest
 
 from bot.catalog.catalog import Catalog
-from bot.catalog.evaluation import EMERGENCY, Report, evaluate, load_corpus
+from bot.catalog.evaluation import EMERGENCY, evaluate, load_corpus
 
-HELDOUT = Path(__file__).parent / "heldout"
-FLOORS = {"recall": 0.90, "emergency_recall": 0.91, "false_escalation": 0.075, "answers": 0.82}
-
-
-@pytest.fixture(scope="module")
-def report(catalog: Catalog) -> Report:
-    return evaluate(catalog, load_corpus(HELDOUT))
-
-
-def test_heldout_warning_signs(report: Report) -> None:
-    assert report.recall() >= FLOORS["recall"], report.misses
-    assert report.recall(EMERGENCY) >= FLOORS["emergency_recall"], report.misses
+HERE = Path(__file__).parent
+FLOORS = {
+    # corpus: (recall, emergency recall, false escalation at most, answers)
+    "heldout": (0.99, 1.0, 0.01, 0.90),
+    "unseen": (0.99, 1.0, 0.01, 0.90),
+}
 
 
-def test_heldout_ordinary_messages_rarely_escalate(report: Report) -> None:
-    assert report.false_escalation() <= FLOORS["false_escalation"], report.escalated
-
-
-def test_heldout_answers(report: Report) -> None:
-    assert report.answer_accuracy() >= FLOORS["answers"], report.answer_misses
+@pytest.mark.parametrize("corpus", sorted(FLOORS))
+def test_other_authors_corpora(catalog: Catalog, corpus: str) -> None:
+    recall, emergency, escalation, answers = FLOORS[corpus]
+    report = evaluate(catalog, load_corpus(HERE / corpus))
+    assert report.recall() >= recall, report.misses
+    assert report.recall(EMERGENCY) >= emergency, report.misses
+    assert report.false_escalation() <= escalation, report.escalated
+    assert not report.recorded_despite_sign, report.recorded_despite_sign
+    assert report.answer_accuracy() >= answers, report.answer_misses
