@@ -1,22 +1,23 @@
-"""A lexicon made ready to read with: phrases as token tuples indexed by first word.
+"""A lexicon made ready to read with: every phrase in a word trie.
 
-Built once per locale when the catalog loads. Matching a message then costs, for each
-word, a dictionary look-up and a comparison with the few phrases that start with that
-word, so the whole read is linear in the length of the message.
+Built once per locale when the catalog loads. Matching a message then costs, at each word,
+one dictionary step per word of the longest phrase that starts there, whatever the number
+of phrases ("my (mum|dad|...) ..." expands to thousands), so a read is linear in the
+length of the message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Any, Generic, TypeVar
 
 from bot.understanding.lexicon import Alternative, Category, Direction, Lexicon, expand
 from bot.understanding.spelling import Speller
 from bot.understanding.text import tokens
 from bot.understanding.values import ValueWords
 
-P = TypeVar("P", "Phrase", "CuePhrase")
+T = TypeVar("T")
 
 ANSWER = "answer"
 """The kind of a concept that stands for an option of a question ("step/option")."""
@@ -42,9 +43,8 @@ class CuePhrase:
 @dataclass(frozen=True)
 class CompiledLexicon:
     locale: str
-    phrases: dict[str, tuple[Phrase, ...]]
-    """By first word, longest first."""
-    cues: dict[str, tuple[CuePhrase, ...]]
+    phrases: Trie[Phrase]
+    cues: Trie[CuePhrase]
     kinds: dict[str, str]
     signs: dict[str, tuple[Alternative, ...]]
     speller: Speller
@@ -61,15 +61,40 @@ def _words(phrase: str) -> tuple[str, ...]:
     return tuple(t.text for t in tokens(phrase) if t.kind in ("word", "number"))
 
 
-def _index(items: Iterable[P]) -> dict[str, tuple[P, ...]]:
-    grouped: dict[str, list[P]] = {}
+class Trie(Generic[T]):
+    """Phrases by their words: ``next`` by the following word, ``ends`` the phrases that
+    end here."""
+
+    __slots__ = ("ends", "next")
+
+    def __init__(self) -> None:
+        self.next: dict[str, Trie[T]] = {}
+        self.ends: list[T] = []
+
+    def add(self, words: tuple[str, ...], item: T) -> None:
+        node = self
+        for word in words:
+            node = node.next.setdefault(word, Trie())
+        if item not in node.ends:
+            node.ends.append(item)
+
+    def matches(self, words: Sequence[str], start: int) -> Iterator[tuple[int, T]]:
+        """(end, item) for every phrase that starts at ``start``."""
+        node: Trie[T] | None = self
+        for end in range(start, len(words)):
+            node = node.next.get(words[end]) if node is not None else None
+            if node is None:
+                return
+            for item in node.ends:
+                yield end + 1, item
+
+
+def _trie(items: Iterable[Phrase] | Iterable[CuePhrase]) -> Trie[Any]:
+    trie: Trie[Any] = Trie()
     for item in items:
         if item.words:
-            grouped.setdefault(item.words[0], []).append(item)
-    return {
-        first: tuple(sorted(set(group), key=lambda p: -len(p.words)))
-        for first, group in grouped.items()
-    }
+            trie.add(item.words, item)
+    return trie
 
 
 def _value_words(lexicon: Lexicon) -> ValueWords | None:
@@ -94,6 +119,9 @@ def _value_words(lexicon: Lexicon) -> ValueWords | None:
         fixed_per_week=tuple((_words(k), n) for k, n in v.fixed_per_week.items()),
         am=frozenset(v.am),
         pm=frozenset(v.pm),
+        fixed_first=frozenset(
+            _words(k)[0] for k in (*v.fixed_minutes, *v.fixed_per_week) if _words(k)
+        ),
     )
 
 
@@ -130,8 +158,8 @@ def compile_lexicon(
         }
     return CompiledLexicon(
         locale=lexicon.locale,
-        phrases=_index(phrases),
-        cues=_index(cues),
+        phrases=_trie(phrases),
+        cues=_trie(cues),
         kinds=kinds,
         signs=lexicon.signs,
         speller=Speller(vocabulary, {w for p in lexicon.plain_words for w in _words(p)}),

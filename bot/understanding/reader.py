@@ -17,6 +17,7 @@ The steps, each linear in the message:
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -133,25 +134,20 @@ def _match(
 ) -> tuple[list[Mention], list[tuple[int, int, CuePhrase]]]:
     mentions: list[Mention] = []
     cues: list[tuple[int, int, CuePhrase]] = []
-    for i, word in enumerate(words):
-        for p in lex.phrases.get(word, ()):
-            end = i + len(p.words)
-            if words[i:end] == p.words:
-                specific = _specific(p.words, lex.vague)
-                mentions.append(
-                    Mention(p.concept, p.kind, i, end, sentence_of[i], p.weak, specific=specific)
-                )
-        for c in lex.cues.get(word, ()):
-            end = i + len(c.words)
-            if words[i:end] == c.words:
-                cues.append((i, end, c))
+    for i in range(len(words)):
+        for end, p in lex.phrases.matches(words, i):
+            specific = _specific(p.words, lex.vague)
+            mentions.append(
+                Mention(p.concept, p.kind, i, end, sentence_of[i], p.weak, specific=specific)
+            )
+        cues.extend((i, end, c) for end, c in lex.cues.matches(words, i))
     ignored = [(m.start, m.end) for m in mentions if m.kind == "ignore"]
     if ignored:
+        covered = _reach(ignored, len(words))
         mentions = [
             m
             for m in mentions
-            if m.kind == ANSWER
-            or (m.kind != "ignore" and not any(s <= m.start and m.end <= e for s, e in ignored))
+            if m.kind == ANSWER or (m.kind != "ignore" and covered[m.start] < m.end)
         ]
     return _outermost(mentions), _resolved(cues, mentions)
 
@@ -182,19 +178,37 @@ def _outermost(mentions: list[Mention]) -> list[Mention]:
     ]
 
 
+def _reach(spans: list[tuple[int, int]], length: int) -> list[int]:
+    """``reach[i]``: the furthest end of any span starting at or before ``i``; a span
+    (start, end) lies inside one of ``spans`` when ``reach[start] >= end``."""
+    furthest = [-1] * (length + 1)
+    for s, e in spans:
+        furthest[s] = max(furthest[s], e)
+    for i in range(1, length + 1):
+        furthest[i] = max(furthest[i], furthest[i - 1])
+    return furthest
+
+
+def _inside_longer(spans: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """The spans that lie inside a longer one of ``spans`` (one pass, in start order)."""
+    inside: set[tuple[int, int]] = set()
+    furthest = -1
+    for s, e in sorted(spans, key=lambda span: (span[0], -span[1])):
+        if furthest >= e:
+            inside.add((s, e))
+        furthest = max(furthest, e)
+    return inside
+
+
 def _resolved(
     cues: list[tuple[int, int, CuePhrase]], mentions: list[Mention]
 ) -> list[tuple[int, int, CuePhrase]]:
     """Longest cues win over cues inside them; a cue inside a longer finding phrase ("not
     able to walk") is part of that phrase; pseudo cues only ever take words away."""
-    spans = [(m.start, m.end) for m in mentions if m.kind == "finding"]
-    kept = []
-    for start, end, cue in cues:
-        inside_cue = any(s <= start and end <= e and (e - s) > (end - start) for s, e, _ in cues)
-        inside_concept = any(s <= start and end <= e and (e - s) > (end - start) for s, e in spans)
-        if not inside_cue and not inside_concept and cue.direction != "pseudo":
-            kept.append((start, end, cue))
-    return kept
+    findings = {(m.start, m.end) for m in mentions if m.kind == "finding"}
+    cue_spans = {(s, e) for s, e, _ in cues}
+    lost = _inside_longer(cue_spans) | (_inside_longer(cue_spans | findings) - findings)
+    return [(s, e, cue) for s, e, cue in cues if (s, e) not in lost and cue.direction != "pseudo"]
 
 
 LISTING = frozenset({"negated", "hedge"})
@@ -238,6 +252,9 @@ def _apply_context(
 ) -> None:
     starts = {m.start for m in mentions if m.kind == "finding"}
     starts |= {s for s, _, _ in cues}
+    by_start: dict[int, list[Mention]] = {}
+    for m in mentions:
+        by_start.setdefault(m.start, []).append(m)
     for start, end, cue in cues:
         lo, hi = start, end
         if cue.direction in ("forward", "both"):
@@ -246,7 +263,8 @@ def _apply_context(
             if cue.final and end < len(words) and words[end] not in (".", ","):
                 continue
             lo = _backward_stop(words, start, cue.scope, lex)
-        for m in mentions:
+        # Only the mentions that start within the cue's reach: a bounded window.
+        for m in (m for i in range(lo, max(hi, end)) for m in by_start.get(i, ())):
             # Backward cues are about findings ("breathing is fine"), never an answer before
             # them ("yeah, that's fine").
             before = m.end <= start and m.start >= lo and m.kind != ANSWER
@@ -279,6 +297,9 @@ def _paired_sites(
     """For each finding (by position in ``mentions``), the nearest current body site; a
     site across "and" or a comma counts as further away ("numb bum and can't feel my feet")."""
     sites = [m for m in mentions if m.kind == "site" and m.current]
+    joins = [0]  # joins[i]: how many "and"s and commas come before word i
+    for w in words:
+        joins.append(joins[-1] + (w == "," or w in lex.joiners))
     by_sentence: dict[int, list[Mention]] = {}
     for s in sites:
         by_sentence.setdefault(s.sentence, []).append(s)
@@ -293,19 +314,27 @@ def _paired_sites(
         if not near:
             paired[n] = None
             continue
-        paired[n] = min(near, key=lambda s: (_gap(m, s, words, lex), s.start > m.start))
+        paired[n] = min(_neighbours(m, near), key=lambda s: (_gap(m, s, joins), s.start > m.start))
     return paired
+
+
+def _neighbours(finding: Mention, sites: list[Mention]) -> list[Mention]:
+    """The nearest site on each side: a site further away is never nearer by :func:`_gap`.
+    ``sites`` are in text order, so this is a bisection, not a scan."""
+    starts = [s.start for s in sites]
+    cut = bisect.bisect_left(starts, finding.start)
+    return sites[max(0, cut - 1) : cut + 1] or sites[-1:]
 
 
 CLAUSE_GAP = 3
 """Extra distance for each "and" or comma between a finding and a site."""
 
 
-def _gap(a: Mention, b: Mention, words: tuple[str, ...], lex: CompiledLexicon) -> int:
+def _gap(a: Mention, b: Mention, joins: list[int]) -> int:
     lo, hi = (a.end, b.start) if a.end <= b.start else (b.end, a.start)
-    between = words[lo:hi]
-    joins = sum(w == "," or w in lex.joiners for w in between)
-    return len(between) + CLAUSE_GAP * joins
+    if hi <= lo:
+        return 0
+    return hi - lo + CLAUSE_GAP * (joins[hi] - joins[lo])
 
 
 def _signs(

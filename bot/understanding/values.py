@@ -45,6 +45,8 @@ class ValueWords:
     fixed_per_week: tuple[tuple[tuple[str, ...], float], ...]
     am: frozenset[str]
     pm: frozenset[str]
+    fixed_first: frozenset[str] = frozenset()
+    """First words of the fixed phrases: most words start none, and skip them at once."""
 
 
 def _at(words: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
@@ -119,6 +121,8 @@ def read_values(toks: Sequence[Token], vw: ValueWords) -> list[Value]:
 
 
 def _fixed(words: Sequence[str], i: int, vw: ValueWords, found: list[Value]) -> int:
+    if words[i] not in vw.fixed_first:
+        return 0
     for phrase, minutes in vw.fixed_minutes:
         if _at(words, i, phrase):
             lasting = _lasting(words, i, vw)
