@@ -84,3 +84,27 @@ def test_follow_up_check_in_diary_and_summary_in_the_terminal() -> None:
     assert "Worse, spasms: 6 or more, severity 7/10" in out  # the diary, as text
     assert "Knee spasm summary for a doctor or physiotherapist" in out
     assert "Your check-in diary: 1 entries" in out
+
+
+def test_every_warning_sign_the_review_found_missed_is_caught_when_typed() -> None:
+    """Each phrase typed at the location question of a fresh check, in one terminal session."""
+    from bot.catalog.loader import load_catalog
+    from tests.engine.test_safety import SEEN
+
+    content = load_catalog().content("en")
+    lines: list[str] = []
+    for _, phrase in SEEN:
+        lines += ["/restart", "1", "12", phrase]
+    out = chat(lines)
+    for part, (flag, phrase) in zip(
+        out.split("Where do you feel the spasm?")[1:], SEEN, strict=True
+    ):
+        advice = part.split("Question 1 of")[0]
+        assert content.red_flags[flag].advice in " ".join(advice.split()), phrase
+        assert content.tiers[content.red_flags[flag].tier].title in advice, phrase
+
+
+def test_an_age_under_18_is_never_consent() -> None:
+    out = chat(["I'm 15, is that ok?"])
+    assert "talk to a parent or carer" in out
+    assert "First, safety" not in out

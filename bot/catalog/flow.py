@@ -185,6 +185,23 @@ class Flow(_Strict):
         return tuple(sorted(keys))
 
     @cached_property
+    def earlier(self) -> dict[str, frozenset[str]]:
+        """For each step, the steps that can come before it on some path: an answer to any
+        other step was given ahead of time (several answers in one message)."""
+        before: dict[str, set[str]] = {s.id: set() for s in self.steps}
+        changed = True
+        while changed:
+            changed = False
+            for step in self.steps:
+                for t in step.next:
+                    if t.to in before:
+                        grown = before[t.to] | before[step.id] | {step.id}
+                        if grown != before[t.to]:
+                            before[t.to] = grown
+                            changed = True
+        return {k: frozenset(v) for k, v in before.items()}
+
+    @cached_property
     def remaining_memo(self) -> dict[tuple[object, ...], int]:
         """Questions left from a step, by the step and the answers the path depends on
         (kept by ``bot.engine.questions.remaining``; a flow is immutable once loaded)."""

@@ -65,8 +65,25 @@ def progress(flow: Flow, content: Content, session: Session) -> str | None:
     # Answered steps of this flow, the current one aside (it may hold an earlier answer).
     answered = flow.steps_by_id.keys() & session.answers.keys()
     done = len(answered) - (session.step in answered)
-    total = done + remaining(flow, session.step, session.seen())
-    return content.ui["progress"].format(n=done + 1, total=total)
+    left = remaining(flow, session.step, session.seen())
+    if answered - flow.earlier[session.step] - {session.step}:
+        # Answers given ahead of time ("I'm 67" at the first question) count as done, and
+        # not again among the questions still to come.
+        left -= _answered_ahead(flow, session.step, session.seen(), answered)
+    return content.ui["progress"].format(n=done + 1, total=done + left)
+
+
+def _answered_ahead(
+    flow: Flow, step_id: str, answers: dict[str, str | tuple[str, ...]], answered: set[str]
+) -> int:
+    count = 0
+    node: str | None = step_id
+    seen: set[str] = set()
+    while node is not None and node not in seen and (step := flow.step(node)) is not None:
+        seen.add(node)
+        count += node != step_id and node in answered
+        node = next_node(step, answers)
+    return count
 
 
 def question(flow: Flow, content: Content, session: Session, *, now: int | None = None) -> Reply:

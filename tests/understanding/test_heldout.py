@@ -19,6 +19,7 @@ FLOORS = {
     # corpus: (recall, emergency recall, false escalation at most, answers)
     "heldout": (0.99, 1.0, 0.01, 0.90),
     "unseen": (0.99, 1.0, 0.01, 0.90),
+    "sealed": (0.98, 1.0, 0.02, 0.85),
 }
 
 

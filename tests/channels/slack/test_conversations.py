@@ -25,6 +25,7 @@ from tests.channels.slack.driver import (
     visible_text,
 )
 from tests.engine.chat import TYPICAL
+from tests.engine.test_safety import SEEN
 from tests.engine.texts import self_care_in
 from tests.fakes.slack import FakeSlack, block_errors
 from tests.redis_server import RedisServer
@@ -231,3 +232,20 @@ async def test_nothing_a_user_types_or_answers_reaches_the_logs(
     assert caplog.records  # the turns were logged...
     for secret in ("zebra7731", "Behind the knee", "None of these", user.id):
         assert secret not in logged  # ...without what was typed, answered or who it was
+
+
+@pytest.mark.parametrize(("flag", "phrase"), SEEN, ids=[f"{f}:{p}" for f, p in SEEN])
+async def test_warning_signs_typed_in_the_dm_get_their_advice(
+    user: SlackUser, catalog: Catalog, flag: str, phrase: str
+) -> None:
+    """Every phrase the safety review found missed, typed at the location question."""
+    content = catalog.content("en")
+    await user.command()
+    await user.say("yes")
+    await user.say("none of these")
+    assert step_of(user.messages[-1]) == "location"
+    await user.say(phrase)
+    text = user.view.text
+    assert content.red_flags[flag].advice in text
+    assert content.tiers[content.red_flags[flag].tier].title in text
+    assert self_care_in(text, content) == []

@@ -7,6 +7,8 @@ import redis.asyncio as aioredis
 
 from bot.catalog.catalog import Catalog
 from tests.channels.telegram.harness import BotProcess, TelegramUser
+from tests.engine.test_safety import SEEN
+from tests.engine.texts import self_care_in
 from tests.fakes.telegram import FakeTelegram
 
 RED_FLAGS = [
@@ -18,6 +20,9 @@ RED_FLAGS = [
     "numb_weak",
     "dark_urine",
     "long_cramp",
+    "cauda_equina",
+    "compartment",
+    "knee_locks",
 ]
 
 
@@ -211,3 +216,29 @@ async def test_commands_are_registered_with_descriptions_from_content(
 async def test_help_explains_the_commands(alice: TelegramUser) -> None:
     await alice.send("/help")
     assert "/forget erases everything" in alice.last_text
+
+
+@pytest.mark.parametrize(("flag", "phrase"), SEEN, ids=[f"{f}:{p}" for f, p in SEEN])
+async def test_warning_signs_typed_in_own_words_get_their_advice(
+    alice: TelegramUser, catalog: Catalog, flag: str, phrase: str
+) -> None:
+    """Every phrase the safety review found missed, typed at the location question."""
+    content = catalog.content("en")
+    await to_safety_question(alice)
+    await alice.press("none")
+    await alice.press("done")
+    before = len(alice.messages)
+    await alice.send(phrase)
+    shown = alice.texts_since(before)
+    assert content.red_flags[flag].advice in shown
+    assert content.tiers[content.red_flags[flag].tier].title in shown
+    assert self_care_in(shown, content) == []
+
+
+async def test_an_age_under_18_is_never_consent(alice: TelegramUser, catalog: Catalog) -> None:
+    await alice.send("/start")
+    before = len(alice.messages)
+    await alice.send("I'm 15, is that ok?")
+    shown = alice.texts_since(before)
+    assert catalog.content("en").outcomes["minor"].text in shown
+    assert "First, safety" not in shown
