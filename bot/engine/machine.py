@@ -83,6 +83,9 @@ def advance(
     that (re)starts with this event; other events keep the session's own.
     """
     locale = getattr(event, "locale", None) or (session.locale if session else None)
+    if isinstance(event, Start) and _offer_after_warning_sign(catalog, session, event.flow):
+        ui = catalog.content(locale).ui
+        return Turn(session, (Reply("notice", (Section(paragraphs=(ui["offer_after_urgent"],)),)),))
     wanted = _flow_of(event, session, flow_id)
     if wanted not in catalog.flows:  # a forged start button
         ui = catalog.content(locale).ui
@@ -104,6 +107,19 @@ def advance(
         # The hot paths (an answer, a tick) copy the session once with the version in it.
         turn = replace(turn, session=turn.session.model_copy(update={"version": version}))
     return turn
+
+
+def _offer_after_warning_sign(
+    catalog: Catalog, session: Session | None, wanted: str | None
+) -> bool:
+    """A flow offered under a result (the follow-up reminders), asked for when the last thing
+    the user got was urgent advice: from an old button, or a forged one. Self-care reminders
+    must never follow a warning sign; a new check without one offers them again."""
+    if wanted is None or session is None or session.flow not in catalog.flows:
+        return False
+    if not any(o.offer == wanted for f in catalog.flows.values() for o in f.outcomes):
+        return False
+    return bool(assessment.red_flags(catalog.flow(session.flow), session.answers))
 
 
 def _flow_of(event: Event, session: Session | None, default: str) -> str:

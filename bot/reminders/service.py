@@ -58,6 +58,9 @@ REMINDERS, TIME_ZONE, PROFILE, DIARY, DELIVERING = (
     "delivering",
 )
 DEFAULT_ZONE = "UTC"
+URGENT_TIERS = frozenset({"urgent", "emergency"})
+SELF_CARE = frozenset({"stretch", "hydration"})
+"""The reminders that are self-care advice, paused by any urgent outcome."""
 Outcome = Literal["sent", "blocked"]
 
 
@@ -129,12 +132,29 @@ class ReminderService:
         for effect in effects:
             if isinstance(effect, Stopped):
                 await self.stop_all(user)
+            elif effect.kind == "assessment" and effect.tier in URGENT_TIERS:
+                await self._pause_self_care(user)
             elif effect.kind == "assessment" and effect.flow == DEFAULT_FLOW:
                 await self._keep_profile(user, effect)
             elif effect.kind == "follow_up":
                 await self._set_up(user, effect)
             elif effect.kind == "checkin":
                 await self._checked_in(user, effect)
+
+    async def _pause_self_care(self, user: UserRef) -> None:
+        """After urgent advice (a check or a check-in) no stretch or water reminder comes; the
+        check-in stays, since it screens for warning signs first."""
+
+        def pause(current: Reminders) -> Reminders:
+            items = {
+                kind: item.model_copy(update={"paused": True}) if kind in SELF_CARE else item
+                for kind, item in current.items.items()
+            }
+            return current.model_copy(update={"items": items})
+
+        before, after = await self._change(user, pause)
+        if before != after:
+            log.info("self-care reminders paused", extra={"user": user.hashed(self.salt)})
 
     async def _keep_profile(self, user: UserRef, effect: Finished) -> None:
         """The finished check's answers: the stretch to remind of, and the summary."""

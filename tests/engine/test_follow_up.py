@@ -279,3 +279,19 @@ def test_a_forged_start_with_nothing_stored_stores_nothing(catalog: Catalog) -> 
     assert turn.session is None
     assert not turn.changed
     assert UNKNOWN in turn.replies[-1].text()
+
+
+def test_the_follow_up_offer_cannot_start_after_urgent_advice(
+    chat: EngineChat, content: Content
+) -> None:
+    """Not from the old result's button, and not from a forged one: a warning sign first."""
+    chat.walk(until="red_flags")
+    chat.tick("clot_leg")
+    chat.done()
+    before = chat.saved
+    reply = chat.send(Start(flow="followup"))
+    assert reply.text() == content.ui["offer_after_urgent"]
+    assert chat.saved == before
+    chat.restart()
+    chat.walk()  # a new check without a warning sign offers the reminders again
+    assert chat.send(Start(flow="followup")).step == "fu_offer"

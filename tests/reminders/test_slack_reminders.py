@@ -462,3 +462,30 @@ async def test_someone_else_cannot_press_a_users_reminder_buttons(
     assert await stored(redis_client) == before
     assert await queued_jobs(redis_client) == jobs
     assert await redis_client.keys(f"*{BOB}*") == []
+
+
+async def test_urgent_advice_pauses_self_care_reminders_and_refuses_the_old_offer(
+    alice: SlackUser, redis_client: aioredis.Redis, clock: ShiftedClock, ui: dict[str, str]
+) -> None:
+    clock.at("Europe/London", 2026, 11, 25, 12, 0)
+    await finish_check(alice)
+    offer = next(m for m in alice.messages if button_or_none(m, "f|"))
+    await opt_in(alice, "stretch", "hydration", "checkin")
+    await alice.command()  # a new check; the warning sign typed at its first question
+    await alice.say("my calf is swollen and red")
+    assert "Get urgent care today" in alice.view.text
+
+    async def paused() -> bool:
+        items = (await stored(redis_client)).items
+        return items["stretch"].paused and items["hydration"].paused
+
+    await eventually(paused)
+    assert not (await stored(redis_client)).items["checkin"].paused
+    before = await stored(redis_client)
+    await alice.press("followup", on=offer)  # the old result's offer button
+    assert slack_commands(ui["offer_after_urgent"]) in alice.view.text
+    assert await stored(redis_client) == before
+
+
+def button_or_none(message: FakeMessage, start: str) -> str | None:
+    return next((v for v in codec_values(message) if v.startswith(start)), None)

@@ -351,3 +351,28 @@ async def test_a_nudge_that_fell_due_hours_ago_is_dropped_and_the_next_one_kept(
         await until_jobs(redis_client, [f"tg:{ALICE}|hydration|{_at(2026, 11, 25, 16)}"])
     assert reminder_messages(alice) == []
     assert (await stored(redis_client)).items["hydration"].due == _at(2026, 11, 25, 16)
+
+
+async def test_urgent_advice_pauses_self_care_reminders_and_refuses_the_offer(
+    alice: TelegramUser, redis_client: aioredis.Redis, clock: ShiftedClock
+) -> None:
+    clock.at("Europe/London", 2026, 11, 25, 12, 0)
+    await finish_check(alice)
+    await opt_in(alice, "stretch", "hydration", "checkin")
+    await alice.send("/start")  # a new check; the warning sign typed at its first question
+    await alice.send("my calf is swollen and red")
+    assert "Get urgent care today" in alice.last_text
+
+    async def paused() -> bool:
+        items = (await stored(redis_client)).items
+        return items["stretch"].paused and items["hydration"].paused
+
+    await eventually(paused)
+    items = (await stored(redis_client)).items
+    assert not items["checkin"].paused  # check-ins screen for warning signs first
+    jobs = await queued_jobs(redis_client)
+    assert not [j for j in jobs if "|stretch|" in j or "|hydration|" in j]
+    before = await stored(redis_client)
+    told = await alice.tap(alice.messages[-1], "f||followup|0")  # a forged offer button
+    assert "I will not set up stretch or water reminders" in told
+    assert await stored(redis_client) == before
