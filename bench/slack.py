@@ -113,7 +113,7 @@ ANSWERS: dict[str, str | tuple[str, ...]] = {
     "diet": "mixed",
     "activity": "heavy",
     "sitting": "h4_8",
-    "age": "a40_64",
+    "age": "a40_54",
     "conditions": ("none",),
 }
 """What every user answers, by the step a question's buttons name: 12 presses (4 ticks)."""

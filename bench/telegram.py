@@ -76,7 +76,7 @@ PRESSES: tuple[tuple[str, str], ...] = (
     ("diet", "mixed"),
     ("activity", "heavy"),
     ("sitting", "h4_8"),
-    ("age", "a40_64"),
+    ("age", "a40_54"),
     ("conditions", "none"),
     ("conditions", DONE),
 )

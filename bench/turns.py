@@ -43,7 +43,7 @@ SCRIPT: list[tuple[str, ...]] = [
     ("choose", "diet", "mixed"),
     ("choose", "activity", "heavy"),
     ("choose", "sitting", "h4_8"),
-    ("choose", "age", "a40_64"),
+    ("choose", "age", "a40_54"),
     ("toggle", "conditions", "none"),
     ("submit", "conditions"),
 ]

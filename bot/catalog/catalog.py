@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from bot.catalog.content import Content
 from bot.catalog.flow import Flow
+from bot.catalog.regions import Where
 from bot.understanding import CompiledLexicon
 
 DEFAULT_LOCALE = "en"
@@ -28,8 +29,15 @@ class Catalog:
     def flow(self, flow_id: str) -> Flow:
         return self.flows[flow_id]
 
-    def content(self, locale: str | None) -> Content:
-        """The content for ``locale``, falling back to its language, then the default."""
+    where: Where = field(default_factory=Where)
+    """Time zones and language tags by region (``content/regions/where.yaml``)."""
+
+    def content(self, locale: str | None, region: str | None = None) -> Content:
+        """The content for ``locale`` (falling back to its language, then the default), with
+        emergency numbers filled for ``region``: the neutral words when it is unknown."""
+        return self._content(locale).for_region(region)
+
+    def _content(self, locale: str | None) -> Content:
         if locale:
             if locale in self.contents:
                 return self.contents[locale]
@@ -38,9 +46,13 @@ class Catalog:
                 return self.contents[language]
         return self.contents[self.default_locale]
 
+    def region(self, *, zone: str | None = None, language: str | None = None) -> str | None:
+        """The region whose emergency words fit a user (None: the neutral ones)."""
+        return self.where.of(zone=zone, language=language)
+
     def lexicon(self, locale: str | None) -> CompiledLexicon:
         """The lexicon of the content :meth:`content` picks, so words and replies agree."""
         return self.lexicons[self.locale_for(locale)]
 
     def locale_for(self, locale: str | None) -> str:
-        return self.content(locale).locale
+        return self._content(locale).locale

@@ -115,6 +115,14 @@ class TierRule(_Strict):
     when: Condition
 
 
+class DerivedFlag(_Strict):
+    """A warning sign read from several answers (a clot risk and pain in one leg) rather than
+    ticked; ``id`` names its advice in content (``red_flags.<id>``), like a ticked one."""
+
+    id: Ident
+    when: Condition
+
+
 class Assessment(_Strict):
     red_flag_step: str
     min_score: int = Field(default=2, ge=1)
@@ -123,7 +131,13 @@ class Assessment(_Strict):
     stretches: tuple[Pick, ...] = ()
     tips: tuple[Pick, ...] = ()
     """A flow that only screens for warning signs (the check-in) has no causes or tips."""
+    relief: tuple[Pick, ...] = ()
+    """Which relief steps fit the answers; none listed shows every one in content."""
     tiers: tuple[TierRule, ...] = ()
+    flags: tuple[DerivedFlag, ...] = ()
+    cautions: dict[Ident, Condition] = Field(default_factory=dict)
+    """Answers that make some self-care unsafe (an injury: no heat or massage). A content item
+    names them in ``unsafe_with``; ``kneecheck flows check`` proves no pick shows it then."""
 
 
 ReminderKind = Literal["stretch", "hydration", "checkin"]

@@ -30,7 +30,9 @@ FLOW = "kneecheck"
 """The flow whose answers the note reports."""
 REPORTED = ("location", "behind_muscle", "frequency", "triggers")
 """Steps of "what you reported", each shown through ui ``summary_<step>`` when answered."""
-LIFESTYLE = ("water", "diet", "activity", "sitting", "age", "conditions")
+LIFESTYLE = (
+    "water", "diet", "activity", "sitting", "age", "conditions", "risks", "one_leg", "walking",
+)  # fmt: skip
 """Steps of "lifestyle and risk factors", likewise."""
 
 Answers = dict[str, AnswerValue]

@@ -27,16 +27,17 @@ class RankedCause:
 
 
 def red_flags(flow: Flow, answers: Answers) -> tuple[str, ...]:
-    """The red-flag options among the answers to the flow's red-flag step."""
+    """The warning signs in the answers: red-flag options ticked, then those the flow reads
+    from several answers (a clot risk with pain in one leg)."""
     rules = flow.assessment
     if rules is None:
         return ()
     step = flow.step(rules.red_flag_step)
     value = answers.get(rules.red_flag_step, ())
     chosen = (value,) if isinstance(value, str) else tuple(value)
-    if step is None:
-        return ()
-    return tuple(o.id for o in step.options if o.red_flag and o.id in chosen)
+    ticked = () if step is None else tuple(o.id for o in step.options if o.red_flag and o.id in chosen)
+    derived = tuple(f.id for f in rules.flags if f.when.holds(answers))
+    return ticked + derived
 
 
 def tier(flow: Flow, content: Content, answers: Answers) -> Tier:
@@ -74,16 +75,33 @@ def _disclaimer(content: Content) -> Section:
 
 
 def urgent(flow: Flow, content: Content, answers: Answers) -> Reply:
+    """One instruction, one time frame: the heading is the tier's ("Call 999 now"), and in an
+    emergency only the emergency signs' advice follows (an urgent sign's "get seen today"
+    would only blur it); the other signs are named for the ambulance crew."""
     level = tier(flow, content, answers)
     head = content.tiers[level]
     flags = red_flags(flow, answers)
+    first = tuple(f for f in flags if content.red_flags[f].tier == level)
+    also = [f for f in flags if f not in first]
     sections = [
-        Section(title=content.ui["title_urgent"], paragraphs=(head.title, head.text)),
-        Section(bullets=tuple(content.red_flags[f].advice for f in flags)),
-        Section(paragraphs=(content.ui["urgent_no_selfcare"],)),
-        _disclaimer(content),
+        Section(title=head.title, paragraphs=(head.text,)),
+        Section(bullets=tuple(content.red_flags[f].advice for f in first)),
     ]
+    if also:
+        named = content.ui["reason_joiner"].join(_flag_answer(flow, content, f) for f in also)
+        sections.append(Section(paragraphs=(content.ui["urgent_also"].format(signs=named),)))
+    sections += [Section(paragraphs=(content.ui["urgent_no_selfcare"],)), _disclaimer(content)]
     return Reply(kind="urgent", sections=tuple(sections), tier=level)
+
+
+def _flag_answer(flow: Flow, content: Content, flag: str) -> str:
+    """How a warning sign reads in the user's terms: its option's answer text when ticked."""
+    assert flow.assessment is not None
+    step = content.steps.get(flow.assessment.red_flag_step)
+    option = step.options.get(flag) if step is not None else None
+    if option is not None:
+        return option.answer or option.label
+    return content.red_flags[flag].answer or flag
 
 
 def _cause_sections(content: Content, rules: Rules, answers: Answers) -> list[Section]:
@@ -114,7 +132,12 @@ def result(flow: Flow, content: Content, answers: Answers) -> Reply:
     head = content.tiers[level]
     sections = [Section(title=ui["title_result"], paragraphs=(head.title, head.text))]
     sections += _cause_sections(content, rules, answers)
-    relief = tuple(f"{r.title}: {r.text}" if r.title else r.text for r in content.relief.values())
+    picked = (
+        [content.relief[p.id] for p in rules.relief if p.when is None or p.when.holds(answers)]
+        if rules.relief
+        else list(content.relief.values())
+    )
+    relief = tuple(f"{r.title}: {r.text}" if r.title else r.text for r in picked)
     sections.append(Section(title=ui["title_relief"], bullets=relief))
     for pick in rules.stretches:
         if pick.when is None or pick.when.holds(answers):

@@ -34,6 +34,8 @@ from bot.frozen import frozen
 from bot.understanding import CompiledLexicon, Reading, read
 
 DEFAULT_FLOW = "kneecheck"
+REGION = "region"
+"""The fact every flow keeps without declaring it: whose emergency numbers the user gets."""
 CONFIRM = "confirm"
 """The step id of the yes/no question about a warning sign the user only hinted at."""
 
@@ -92,10 +94,13 @@ def advance(
         return Turn(session, (Reply("notice", (Section(paragraphs=(ui["unknown_option"],)),)),))
     flow = catalog.flow(wanted)
     known = {k: v for k, v in (facts or {}).items() if v in flow.facts.get(k, ())}
+    region = _region(catalog, session, event, facts)
+    if region is not None:
+        known[REGION] = region
     version = (session.version if session else 0) + 1
     ctx = _Ctx(
         flow,
-        catalog.content(locale),
+        catalog.content(locale, region),
         now,
         known,
         catalog.flow(flow_id),
@@ -107,6 +112,22 @@ def advance(
         # The hot paths (an answer, a tick) copy the session once with the version in it.
         turn = replace(turn, session=turn.session.model_copy(update={"version": version}))
     return turn
+
+
+def _region(
+    catalog: Catalog, session: Session | None, event: Event, facts: Mapping[str, str] | None
+) -> str | None:
+    """Whose emergency numbers this user gets: the region the service places them in (their
+    time zone), else their language tag's, else the one their conversation began with."""
+    regions = catalog.content(None).regions
+    if isinstance(event, (Start, Restart)):
+        given = (facts or {}).get(REGION)
+        if given is None:
+            given = catalog.region(language=getattr(event, "locale", None))
+        if given is not None and given in regions:
+            return given
+    kept = session.facts.get(REGION) if session is not None else None
+    return kept if kept in regions else None
 
 
 def _offer_after_warning_sign(

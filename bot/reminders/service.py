@@ -117,6 +117,9 @@ class ReminderService:
         facts: dict[str, str] = {}
         if values[TIME_ZONE]:
             facts["zone_known"] = "yes"
+            region = self.catalog.region(zone=values[TIME_ZONE])
+            if region is not None:
+                facts["region"] = region  # whose emergency numbers the advice names
         trend = _diary(values[DIARY]).last_trend()
         if trend is not None:
             facts["last_trend"] = trend

@@ -246,7 +246,7 @@ def test_conditional_last_transition(broken: Broken) -> None:
 def test_loop_back_to_an_earlier_step(broken: Broken) -> None:
     broken.step("conditions")["next"] = [
         {"when": {"step": "conditions", "is": "not_sure"}, "to": "age"},
-        {"to": "assessment"},
+        {"to": "risks"},
     ]
     assert broken.check() == [
         f"{broken.flow_file}: steps[conditions].next[0].to: goes back to 'age', a loop "

@@ -23,7 +23,7 @@ def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
 
 def test_check_ok(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_check(None, None) == 0
-    assert capsys.readouterr().out == "flows check: OK (3 flows, 19 steps, 1 locale)\n"
+    assert capsys.readouterr().out == "flows check: OK (3 flows, 22 steps, 1 locale)\n"
 
 
 def test_check_prints_each_problem_and_a_count(

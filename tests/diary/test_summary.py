@@ -34,8 +34,10 @@ TYPICAL: Answers = {
     "diet": "mixed",
     "activity": "heavy",
     "sitting": "over_8h",
-    "age": "a40_64",
+    "age": "a40_54",
     "conditions": ("thyroid",),
+    "risks": ("none",),
+    "walking": "no",
 }
 """A finished check with no warning signs, a few ticks and something in every section."""
 

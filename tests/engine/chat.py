@@ -55,6 +55,9 @@ TYPICAL: dict[str, Answer] = {
     "sitting": "under_4h",
     "age": "a18_39",
     "conditions": ["none"],
+    "risks": ["none"],
+    "one_leg": "both",
+    "walking": "no",
     # The follow-up offer and the check-in (flows/followup.yaml, flows/checkin.yaml).
     "fu_offer": ["none"],
     "fu_time": "t0800",

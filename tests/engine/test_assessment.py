@@ -8,6 +8,7 @@ import pytest
 from bot.catalog.content import Content
 from bot.engine import Finished, Reply
 from tests.engine.chat import Answer, EngineChat
+from tests.engine.texts import self_care_in
 
 CAUSES_TITLE = "Likely causes that fit your answers"
 RELIEF_TITLE = "Relief right now"
@@ -146,8 +147,10 @@ def test_the_result_has_every_part_a_user_needs(chat: EngineChat, content: Conte
     reply = result_for(chat)
     text = reply.text()
     assert reply.sections[0].title == "Your knee check"
-    for relief in content.relief.values():
-        assert relief.text in text
+    for shown in ("cold", "wrap_ice", "heat", "stretch", "stretch_safely", "during", "painkillers"):
+        assert content.relief[shown].text in text
+    for hidden in ("numb_skin", "injury_first_days", "pregnancy_painkillers"):
+        assert content.relief[hidden].text not in text
     for part in (*content.treatment.values(), *content.complications.values()):
         assert part.text in text
     for part in (*content.seek_help.values(), *content.facts.values()):
@@ -204,3 +207,88 @@ def test_otherwise_self_care_is_a_reasonable_start(
         content.tiers["self_care"].text,
     )
     assert chat.turn.effects == (Finished("assessment", "self_care"),)
+
+
+# -- triage beyond the ticked warning signs (shared/CLINICAL.md sections 2 and 3) -------------
+
+
+def test_after_an_injury_no_heat_and_no_massage_but_rest_and_wrapped_ice(
+    chat: EngineChat, content: Content
+) -> None:
+    reply = result_for(chat, triggers=["injury"])
+    text = reply.text()
+    assert reply.tier == "soon"
+    assert content.relief["injury_first_days"].text in text
+    assert content.relief["wrap_ice"].text in text
+    assert content.relief["heat"].text not in text
+    assert "massag" not in text.lower().replace("do not use heat or massage", "")
+
+
+@pytest.mark.parametrize("condition", ["nerve", "diabetes"])
+def test_skin_that_may_be_numb_gets_no_heat_or_ice(
+    chat: EngineChat, content: Content, condition: str
+) -> None:
+    text = result_for(chat, conditions=[condition]).text()
+    assert content.relief["numb_skin"].text in text
+    for unsafe in ("cold", "wrap_ice", "heat"):
+        assert content.relief[unsafe].text not in text
+
+
+def test_pregnancy_names_the_midwife_and_warns_off_ibuprofen(
+    chat: EngineChat, content: Content
+) -> None:
+    reply = result_for(chat, risks=["pregnant"], one_leg="both")
+    text = reply.text()
+    assert reply.tier == "soon"
+    assert "Pregnancy" in causes_shown(reply)
+    assert "midwife" in text
+    assert content.relief["pregnancy_painkillers"].text in text
+    assert content.relief["painkillers"].text not in text
+
+
+def test_a_medicine_that_can_cause_cramps_is_named_without_saying_stop_it(
+    chat: EngineChat, content: Content
+) -> None:
+    reply = result_for(chat, conditions=["medicines"])
+    assert reply.tier == "soon"
+    assert "A medicine you take" in causes_shown(reply)
+    assert "Do not stop a medicine on your own: talk to your GP or pharmacist" in reply.text()
+
+
+def test_calf_pain_on_walking_that_eases_with_rest_names_circulation(
+    chat: EngineChat, content: Content
+) -> None:
+    reply = result_for(
+        chat,
+        location="behind",
+        behind_muscle="calf",
+        walking="yes",
+        conditions=["smoker"],
+        age="a65_plus",
+    )
+    assert reply.tier == "soon"
+    assert causes_shown(reply)[0] == content.causes["circulation"].title
+    assert "See a GP" in reply.text()
+
+
+@pytest.mark.parametrize("risk", ["clot_before", "journey", "surgery", "pregnant", "cancer"])
+def test_a_clot_risk_with_pain_in_one_leg_is_a_same_day_clot_check_without_swelling(
+    chat: EngineChat, content: Content, risk: str
+) -> None:
+    reply = chat.walk(risks=[risk], one_leg="one")
+    assert reply.kind == "urgent"
+    assert reply.tier == "urgent"
+    text = reply.text()
+    assert content.red_flags["clot_risk"].advice in text
+    assert self_care_in(text, content) == []
+    assert reply.choices == ()
+
+
+def test_a_knee_injury_at_55_or_over_is_examined_the_same_day(
+    chat: EngineChat, content: Content
+) -> None:
+    reply = chat.walk(triggers=["injury"], age="a55_64")
+    assert (reply.kind, reply.tier) == ("urgent", "urgent")
+    assert content.red_flags["injury_55"].advice in reply.text()
+    younger = EngineChat(chat.catalog).walk(triggers=["injury"], age="a40_54")
+    assert (younger.kind, younger.tier) == ("result", "soon")

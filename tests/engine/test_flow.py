@@ -35,7 +35,17 @@ SINGLE_NEXT: dict[str, dict[str, str]] = {
     "diet": {"balanced": "activity", "mixed": "activity", "poor": "activity"},
     "activity": {"light": "sitting", "moderate": "sitting", "heavy": "sitting"},
     "sitting": {"under_4h": "age", "h4_8": "age", "over_8h": "age"},
-    "age": {"a18_39": "conditions", "a40_64": "conditions", "a65_plus": "conditions"},
+    "age": {
+        "a18_39": "conditions",
+        "a40_54": "conditions",
+        "a55_64": "conditions",
+        "a65_plus": "conditions",
+    },
+    # Reached with a clot risk ticked (pregnant), above the knee: pain in one leg, or maybe
+    # one, is a same-day clot check.
+    "one_leg": {"one": URGENT, "both": RESULT, "not_sure": URGENT},
+    # Reached with the calf behind the knee: pain on walking is a GP visit (circulation).
+    "walking": {"yes": RESULT, "no": RESULT, "not_sure": RESULT},
 }
 """Single-choice step -> option -> the next question (or how the check ends)."""
 
@@ -61,15 +71,32 @@ MULTI_NEXT: dict[str, dict[str, str]] = {
         "dehydration": "frequency",
         "not_sure": "frequency",
     },
-    "conditions": {"nerve": RESULT, "thyroid": RESULT, "none": RESULT, "not_sure": RESULT},
+    "conditions": {
+        "nerve": "risks",
+        "thyroid": "risks",
+        "medicines": "risks",
+        "diabetes": "risks",
+        "smoker": "risks",
+        "none": "risks",
+        "not_sure": "risks",
+    },
+    # Above the knee (the typical walk): a clot risk asks about one leg; none ends the check.
+    "risks": {
+        "pregnant": "one_leg",
+        "clot_before": "one_leg",
+        "journey": "one_leg",
+        "surgery": "one_leg",
+        "cancer": "one_leg",
+        "none": RESULT,
+    },
 }
 """Multi-choice step -> the one option ticked before Done -> what comes next."""
 
 BEHIND_PATH = (
     "consent", "red_flags", "location", "behind_muscle", "triggers", "frequency",
-    "water", "diet", "activity", "sitting", "age", "conditions",
+    "water", "diet", "activity", "sitting", "age", "conditions", "risks", "walking",
 )  # fmt: skip
-ABOVE_PATH = tuple(s for s in BEHIND_PATH if s != "behind_muscle")
+ABOVE_PATH = tuple(s for s in BEHIND_PATH if s not in ("behind_muscle", "walking"))
 
 
 def _cases(table: dict[str, dict[str, str]]) -> list[tuple[str, str, str]]:
@@ -107,7 +134,11 @@ def test_the_check_opens_with_the_consent_question(chat: EngineChat) -> None:
 def test_each_single_choice_answer_leads_where_the_flow_says(
     chat: EngineChat, step: str, option: str, after: str
 ) -> None:
-    chat.walk(until=step, location="behind" if step == "behind_muscle" else "above")
+    chat.walk(
+        until=step,
+        location="behind" if step in ("behind_muscle", "walking") else "above",
+        risks=["pregnant"] if step == "one_leg" else ["none"],
+    )
     asked = chat.last
     chat.press(option)
     _assert_next(chat, after)
@@ -157,6 +188,7 @@ def test_a_full_check_ends_in_a_result_and_a_finished_effect(chat: EngineChat) -
         "sitting": "under_4h",
         "age": "a18_39",
         "conditions": ("none",),
+        "risks": ("none",),
     }
 
 
@@ -179,8 +211,8 @@ def test_every_question_says_which_question_it_is_and_counts_up_by_one(
 
 
 def test_the_total_grows_once_the_user_says_behind_the_knee(chat: EngineChat) -> None:
-    assert chat.walk(until="location").progress == "Question 3 of 11"
-    assert chat.press("behind").progress == "Question 4 of 12"
+    assert chat.walk(until="location").progress == "Question 3 of 12"
+    assert chat.press("behind").progress == "Question 4 of 13"
 
 
 def test_multi_choice_questions_explain_tick_then_done(chat: EngineChat) -> None:

@@ -70,7 +70,7 @@ def test_conditions_answered_in_own_words(
     chat: EngineChat, typed: str, answer: tuple[str, ...]
 ) -> None:
     chat.walk(until="conditions")
-    assert chat.say(typed).kind == "result"
+    assert chat.say(typed).step == "risks"
     assert chat.saved.answers["conditions"] == answer
 
 

@@ -43,7 +43,9 @@ def test_back_returns_to_the_previous_question_and_a_new_answer_takes(
     again = chat.press("Back")
     assert (again.kind, again.step) == ("question", previous)
     assert again.version > here.version
-    total = 12 if previous not in ("consent", "red_flags", "location") else 11  # "behind" unsaid
+    # "behind" unsaid: 12; said, "calf" unsaid: 13; then the walking question too: 14.
+    total = 12 if previous in ("consent", "red_flags", "location") else 13
+    total += previous not in ("consent", "red_flags", "location", "behind_muscle")
     assert again.progress == f"Question {index} of {total}"
     assert previous not in chat.saved.answers
     chat.walk(until=step, location="behind")
@@ -68,17 +70,18 @@ def test_going_back_past_behind_the_knee_drops_the_muscle_question(chat: EngineC
     chat.back()
     assert chat.back().step == "location"
     assert chat.press("above").step == "triggers"
-    assert chat.last.progress == "Question 4 of 11"
+    assert chat.last.progress == "Question 4 of 12"
     assert "behind_muscle" not in chat.saved.answers
     assert chat.walk().kind == "result"
     assert "Stretch: back of the thigh (hamstring)" not in chat.last.text()
 
 
 def test_back_after_the_result_reopens_the_last_question(chat: EngineChat) -> None:
-    chat.walk(conditions=["thyroid"])
+    chat.walk(risks=["journey"], one_leg="both")
     reply = chat.back()
-    assert reply.step == "conditions"
-    assert [c.value for c in reply.choices if c.selected] == ["thyroid"]
+    assert reply.step == "one_leg"
+    chat.back()
+    assert [c.value for c in chat.last.choices if c.selected] == ["journey"]
     chat.tick("none")
     assert chat.done().tier == "self_care"
 
@@ -93,7 +96,7 @@ def test_start_over_mid_check_clears_the_answers_and_asks_consent_again(
     chat.restart()
     notice, question = chat.replies
     assert notice.text() == "Starting over. Your earlier answers are cleared."
-    assert (question.step, question.progress) == ("consent", "Question 1 of 11")
+    assert (question.step, question.progress) == ("consent", "Question 1 of 12")
     assert "back" not in [c.value for c in question.choices]
     assert chat.saved.answers == {}
     chat.press("low", on=old)
@@ -157,7 +160,7 @@ def test_start_during_a_check_offers_to_continue_or_start_over(chat: EngineChat)
     question = chat.walk(until="water")
     prompt = chat.start()
     assert prompt.kind == "prompt"
-    assert "You have a knee check in progress (Question 6 of 11)" in prompt.text()
+    assert "You have a knee check in progress (Question 6 of 12)" in prompt.text()
     assert [(c.value, c.label) for c in prompt.choices] == [
         ("resume", "Continue"),
         ("restart", "Start over"),

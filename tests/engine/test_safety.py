@@ -68,7 +68,7 @@ def assert_urgent_advice(reply: Reply, content: Content, *flags: str) -> None:
     text = reply.text()
     assert reply.kind == "urgent"
     assert reply.choices == ()
-    assert "Please get medical help now" in text
+    assert "I am not giving self-care tips" in text
     for flag in flags:
         assert content.red_flags[flag].advice in text
     assert self_care_in(text, content) == []
@@ -105,9 +105,21 @@ def test_several_warning_signs_give_every_advice_and_the_most_urgent_tier(
     chat.walk(until="red_flags")
     chat.tick("clot_leg", "clot_breathless", "numb_weak")
     reply = chat.done()
-    assert_urgent_advice(reply, content, "clot_leg", "clot_breathless", "numb_weak")
+    assert_urgent_advice(reply, content, "clot_breathless")
     assert reply.tier == "emergency"
-    assert reply.text().startswith("Please get medical help now\nCall 999")
+    # One instruction, one time frame: call now; the urgent signs are named for the crew,
+    # without their "get seen today".
+    text = reply.text()
+    assert text.startswith("Call your local emergency number now\n")
+    assert content.red_flags["clot_leg"].advice not in text
+    assert content.red_flags["numb_weak"].advice not in text
+    assert "get seen today" not in text.lower()
+    also = content.ui["urgent_also"].format(
+        signs="; ".join(
+            content.steps["red_flags"].options[f].answer or "" for f in ("clot_leg", "numb_weak")
+        )
+    )
+    assert also in text
 
 
 def test_none_of_these_sent_with_a_warning_sign_still_gives_urgent_advice(

@@ -331,7 +331,7 @@ async def test_a_warning_sign_at_a_check_in_gets_urgent_advice(
     await alice.tap(alice.messages[-1], "f|checkin|checkin|0")
     await alice.tick("clot_leg")
     await alice.press("done")
-    assert "Please get medical help now" in alice.last_text
+    assert "I am not giving self-care tips" in alice.last_text
     diary = json.loads(await redis_client.get(f"kc:{{tg:{ALICE}}}:diary") or "{}")
     assert diary.get("entries", []) == []
 

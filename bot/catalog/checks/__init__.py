@@ -16,7 +16,8 @@ the translation check compares.
 One module per kind of check: :mod:`.paths` (the transition graph),
 :mod:`.options` (duplicate ids, labels and phrases), :mod:`.references` (names
 one part uses that another lacks), :mod:`.assessment` (the assessment rules and
-the sections built from them), :mod:`.limits` (Telegram's sizes) and
+the sections built from them), :mod:`.limits` (Telegram's sizes), :mod:`.safety` (the clinical rules: warning signs
+lead to urgent advice, no unsafe self-care, region-aware numbers, reviewed items) and
 :mod:`.translations` (keys and placeholders against the default locale).
 """
 
@@ -39,6 +40,12 @@ from bot.catalog.checks.options import check_duplicate_texts, check_options
 from bot.catalog.checks.paths import check_paths
 from bot.catalog.checks.problem import Add, Problem
 from bot.catalog.checks.references import check_conditions, check_flow_texts, check_unused_texts
+from bot.catalog.checks.safety import (
+    check_region_numbers,
+    check_reviewed,
+    check_unsafe_picks,
+    check_warning_signs_lead_to_urgent_advice,
+)
 from bot.catalog.checks.translations import check_format_strings, check_translation
 
 __all__ = [
@@ -96,6 +103,7 @@ def check_catalog(catalog: Catalog) -> list[Problem]:
         check_options(flow, add)
         check_assessment_rules(flow, add)
         check_conditions(flow, add)
+        check_warning_signs_lead_to_urgent_advice(flow, add)
     for locale, content in catalog.contents.items():
         add = sink("content", locale)
         for flow in flows:
@@ -103,8 +111,11 @@ def check_catalog(catalog: Catalog) -> list[Problem]:
             check_flow_texts(flow, content, add)
             if len(problems) == before:  # the assessment can only be built from complete texts
                 check_assessment_sections(flow, content, add)
+                check_unsafe_picks(flow, content, add)
         check_unused_texts(flows, content, add)
         check_duplicate_texts(content, add)
+        check_reviewed(content, add)
+        check_region_numbers(content, add)
         check_message_lengths(flows, content, add)
     reference = catalog.contents.get(catalog.default_locale)
     if reference is not None:

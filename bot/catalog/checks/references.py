@@ -34,12 +34,20 @@ def _conditions(flow: Flow) -> Iterator[tuple[str, Condition]]:
     for cause in rules.causes:
         for signal in cause.signals:
             yield f"assessment.causes[{cause.id}].signals[{signal.id}].when", signal.when
-    for kind, picks in (("stretches", rules.stretches), ("tips", rules.tips)):
+    for kind, picks in (
+        ("stretches", rules.stretches),
+        ("tips", rules.tips),
+        ("relief", rules.relief),
+    ):
         for pick in picks:
             if pick.when is not None:
                 yield f"assessment.{kind}[{pick.id}].when", pick.when
     for i, tier in enumerate(rules.tiers):
         yield f"assessment.tiers[{i}].when", tier.when
+    for flag in rules.flags:
+        yield f"assessment.flags[{flag.id}].when", flag.when
+    for name, caution in rules.cautions.items():
+        yield f"assessment.cautions.{name}", caution
 
 
 def _check_condition(flow: Flow, path: str, condition: Condition, add: Add) -> None:
@@ -95,6 +103,8 @@ def check_flow_texts(flow: Flow, content: Content, add: Add) -> None:
     ]
     wanted += [("stretches", content.stretches, p.id, "stretch") for p in rules.stretches]
     wanted += [("tips", content.tips, p.id, "tip") for p in rules.tips]
+    wanted += [("relief", content.relief, p.id, "relief step") for p in rules.relief]
+    wanted += [("red_flags", content.red_flags, f.id, "warning sign") for f in rules.flags]
     wanted += [("tiers", content.tiers, t, "tier") for t in TIER_ORDER]
     for section, items, item_id, what in wanted:
         if item_id not in items:
@@ -105,13 +115,16 @@ def check_flow_texts(flow: Flow, content: Content, add: Add) -> None:
 def _check_red_flag_texts(flow: Flow, step_id: str, content: Content, add: Add) -> None:
     step = flow.step(step_id)
     flagged = set(red_flag_options(step)) if step else set()
+    derived = {f.id for f in flow.assessment.flags} if flow.assessment else set()
     for option_id in sorted(flagged - content.red_flags.keys()):
         add(
             f"red_flags.{option_id}",
             f"option {option_id!r} of step {step_id!r} is a red flag but has no advice here",
         )
     for flag in content.red_flags:
-        if flag not in flagged:
+        if flag in derived and content.red_flags[flag].answer is None:
+            add(f"red_flags.{flag}.answer", "a sign read from answers needs an `answer` text")
+        elif flag not in flagged and content.red_flags[flag].answer is None:
             add(
                 f"red_flags.{flag}",
                 f"no red-flag option {flag!r} in step {step_id!r} of flow {flow.id!r}: "
@@ -143,11 +156,13 @@ def check_unused_texts(flows: list[Flow], content: Content, add: Add) -> None:
         "reasons": {s.id for r in rules for c in r.causes for s in c.signals},
         "stretches": {p.id for r in rules for p in r.stretches},
         "tips": {p.id for r in rules for p in r.tips},
+        "relief": {p.id for r in rules for p in r.relief},
     }
     present: dict[str, Mapping[str, object]] = {
         "reasons": content.reasons,
         "stretches": content.stretches,
         "tips": content.tips,
+        "relief": content.relief,
     }
     for section, ids in used.items():
         for item_id in present[section]:

@@ -60,7 +60,7 @@ async def test_kneecheck_in_a_channel_continues_privately_in_the_dm(
     assert fake.calls_to("conversations.open")[0]["users"] == user.id
     [question] = user.messages
     assert step_of(question) == "consent"
-    assert "Question 1 of 11" in visible_text(question)
+    assert "Question 1 of 12" in visible_text(question)
 
 
 async def test_kneecheck_typed_in_the_dm_starts_there_and_keeps_locale_and_time_zone(
@@ -87,7 +87,7 @@ async def test_each_red_flag_gives_urgent_advice_and_no_self_care(
     await user.press("done")
     content = catalog.content("en")
     text = user.view.text
-    assert content.ui["title_urgent"] in text
+    assert content.ui["urgent_no_selfcare"] in text
     assert content.red_flags[flag].advice in text
     assert content.disclaimer.text in text
     assert self_care_in(text, content) == []

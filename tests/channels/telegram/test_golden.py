@@ -33,7 +33,7 @@ def seen(
     catalog: Catalog, locale: str, new: list[SentMessage], edited: SentMessage | None, notice: str
 ) -> dict[str, str | None]:
     """What the user sees after a turn, in the terms of a golden expectation."""
-    content = catalog.content(locale)
+    content = catalog.content(locale, catalog.region(language=locale))
     shown = [m for m in new if m.plain_text] or ([edited] if edited else [])
     text = "\n".join(m.plain_text for m in shown) or notice
     buttons = [data for m in shown for _, data in m.buttons()]
@@ -44,7 +44,7 @@ def seen(
         kind = "question"
     elif any(d.startswith("m|") for d in buttons):
         kind = "prompt"
-    elif content.ui["title_urgent"] in text:
+    elif content.ui["urgent_no_selfcare"] in text:
         kind = "urgent"
     elif content.ui["title_result"] in text:
         kind = "result"
