@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check flows-check flows-eval bench-understanding bench bench-engine bench-telegram bench-telegram-floor bench-slack bench-reminders bench-serve chat clean
+.PHONY: run test lint typecheck check flows-check flows-eval bench-questions bench-understanding bench bench-engine bench-telegram bench-telegram-floor bench-slack bench-reminders bench-serve chat clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -40,6 +40,10 @@ flows-check: $(STAMP)
 ## flows-eval: recall per warning sign, false escalations, answers, every miss, on the corpus
 flows-eval: $(STAMP)
 	$(BIN)/kneecheck flows eval
+
+## bench-questions: questions each kind of person answers, and how many triage added
+bench-questions: $(STAMP)
+	$(BIN)/python -m bench.questions
 
 ## bench-understanding: CPU per typed message over the corpus, at the length cap, and start-up
 bench-understanding: $(STAMP)

@@ -24,7 +24,9 @@ from bot.store.keys import UserRef
 
 log = logging.getLogger(__name__)
 
-EffectHandler = Callable[[UserRef, Sequence[Effect]], Awaitable[None]]
+EffectHandler = Callable[[UserRef, Sequence[Effect]], Awaitable[Sequence[Reply] | None]]
+"""Acts on a saved turn's effects; what it returns is shown after the turn's own replies
+(urgent advice, then "I have paused your stretch and water reminders")."""
 FactSource = Callable[[UserRef], Awaitable[Mapping[str, str]]]
 """What the service knows about a user when a conversation (re)starts: the flows' facts."""
 UserHook = Callable[[UserRef], Awaitable[None]]
@@ -38,7 +40,7 @@ class ConflictError(Exception):
     """The session kept changing under us; extremely unlikely outside a stress test."""
 
 
-async def _no_effects(user: UserRef, effects: Sequence[Effect]) -> None:
+async def _no_effects(user: UserRef, effects: Sequence[Effect]) -> Sequence[Reply] | None:
     return None
 
 
@@ -117,7 +119,9 @@ class Conversations:
             expected = session.version if session else 0
             if await self.store.save(user, turn.session, expected=expected, slot=self.flow_id):
                 if turn.effects:
-                    await self.on_effects(user, turn.effects)
+                    said = await self.on_effects(user, turn.effects)
+                    if said:
+                        turn = replace(turn, replies=(*turn.replies, *said))
                 break
         else:
             raise ConflictError(f"gave up after {self.max_attempts} attempts")

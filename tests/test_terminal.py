@@ -35,8 +35,10 @@ def chat(lines: list[str], **env: str) -> str:
 
 def test_a_piped_conversation_reaches_the_personalised_assessment() -> None:
     out = chat(
-        ["1", "12", "behind the knee", "calf", "1 4", "most days", "1", "3", "heavy", "2", "1", "6"]
-        + ["6", "2"]  # no clot risk; calf pain does not come on with walking
+        [
+            *["1", "12", "behind the knee", "calf", "1 4", "most days", "1", "3", "heavy", "2"],
+            *["1", "6", "6", "2"],  # none of the conditions, no clot risk, no pain on walking
+        ]
     )
     assert "embedded in-process Redis" in out
     assert "Question 1 of 12" in out

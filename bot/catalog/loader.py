@@ -14,8 +14,8 @@ from pydantic import BaseModel, ValidationError
 
 from bot.catalog.catalog import DEFAULT_LOCALE, Catalog
 from bot.catalog.content import Content
-from bot.catalog.regions import Where
 from bot.catalog.flow import Flow
+from bot.catalog.regions import Where
 from bot.catalog.yamlio import load_yaml
 from bot.understanding import CompiledLexicon, Lexicon, compile_lexicon
 
@@ -79,9 +79,11 @@ def load_catalog(
             # No lexicon for this locale: its answers' own words still work, and no more.
             bare = Lexicon(locale=locale, concepts={}, signs={})
             lexicons[locale] = compile_lexicon(bare, _option_texts(content, flows))
-    where = _load_model(content_dir / "regions" / "where.yaml", Where, problems) if (
-        content_dir / "regions" / "where.yaml"
-    ).exists() else Where()
+    where = (
+        _load_model(content_dir / "regions" / "where.yaml", Where, problems)
+        if (content_dir / "regions" / "where.yaml").exists()
+        else Where()
+    )
     if problems:
         raise CatalogError(problems)
     assert where is not None

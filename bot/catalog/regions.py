@@ -12,6 +12,7 @@ data (``content/regions/where.yaml``), read here.
 from __future__ import annotations
 
 import re
+
 from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_REGION = "default"

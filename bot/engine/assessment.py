@@ -35,9 +35,10 @@ def red_flags(flow: Flow, answers: Answers) -> tuple[str, ...]:
     step = flow.step(rules.red_flag_step)
     value = answers.get(rules.red_flag_step, ())
     chosen = (value,) if isinstance(value, str) else tuple(value)
-    ticked = () if step is None else tuple(o.id for o in step.options if o.red_flag and o.id in chosen)
+    options = step.options if step is not None else ()
+    ticked = tuple(o.id for o in options if o.red_flag and o.id in chosen)
     derived = tuple(f.id for f in rules.flags if f.when.holds(answers))
-    return ticked + derived
+    return (*ticked, *derived)
 
 
 def tier(flow: Flow, content: Content, answers: Answers) -> Tier:

@@ -127,7 +127,9 @@ class ReminderService:
 
     # -- effects of finished conversations ---------------------------------------------------
 
-    async def on_effects(self, user: UserRef, effects: Sequence[Effect]) -> None:
+    async def on_effects(self, user: UserRef, effects: Sequence[Effect]) -> Sequence[Reply]:
+        """Act on what a saved turn did; return what the user must be told about it."""
+        said: list[Reply] = []
         if effects:
             # A finished or stopped conversation is activity: what we keep about the user
             # (diary, reminders, the finished check) lasts RETENTION_DAYS from now.
@@ -136,17 +138,19 @@ class ReminderService:
             if isinstance(effect, Stopped):
                 await self.stop_all(user)
             elif effect.kind == "assessment" and effect.tier in URGENT_TIERS:
-                await self._pause_self_care(user)
+                said += await self._pause_self_care(user)
             elif effect.kind == "assessment" and effect.flow == DEFAULT_FLOW:
                 await self._keep_profile(user, effect)
             elif effect.kind == "follow_up":
                 await self._set_up(user, effect)
             elif effect.kind == "checkin":
                 await self._checked_in(user, effect)
+        return said
 
-    async def _pause_self_care(self, user: UserRef) -> None:
+    async def _pause_self_care(self, user: UserRef) -> list[Reply]:
         """After urgent advice (a check or a check-in) no stretch or water reminder comes; the
-        check-in stays, since it screens for warning signs first."""
+        check-in stays, since it screens for warning signs first. The user is told, so a
+        silent stretch reminder is not taken for "it is fine to carry on"."""
 
         def pause(current: Reminders) -> Reminders:
             items = {
@@ -156,8 +160,11 @@ class ReminderService:
             return current.model_copy(update={"items": items})
 
         before, after = await self._change(user, pause)
-        if before != after:
-            log.info("self-care reminders paused", extra={"user": user.hashed(self.salt)})
+        if before == after:
+            return []
+        log.info("self-care reminders paused", extra={"user": user.hashed(self.salt)})
+        text = self.catalog.content(after.locale).ui["reminders_paused_urgent"]
+        return [Reply(kind="notice", sections=(Section(paragraphs=(text,)),))]
 
     async def _keep_profile(self, user: UserRef, effect: Finished) -> None:
         """The finished check's answers: the stretch to remind of, and the summary."""

@@ -116,8 +116,11 @@ async def walk_to_assessment(user: ChatUser) -> None:
     await user.press("done")
     for option in ("rarely", "ok", "balanced", "moderate", "under_4h", "a18_39"):
         await user.press(option)
-    await user.tick("none")
+    await user.tick("none")  # conditions
     await user.press("done")
+    await user.tick("none")  # risks
+    await user.press("done")
+    await user.press("no")  # calf pain does not come on with walking
 
 
 async def tick_follow_ups(user: ChatUser, *kinds: str, at: str = "t0800") -> None:

@@ -474,6 +474,7 @@ async def test_urgent_advice_pauses_self_care_reminders_and_refuses_the_old_offe
     await alice.command()  # a new check; the warning sign typed at its first question
     await alice.say("my calf is swollen and red")
     assert "Get urgent care today" in alice.view.text
+    assert "I have paused your stretching and water reminders" in alice.view.text  # says so
 
     async def paused() -> bool:
         items = (await stored(redis_client)).items
@@ -485,6 +486,10 @@ async def test_urgent_advice_pauses_self_care_reminders_and_refuses_the_old_offe
     await alice.press("followup", on=offer)  # the old result's offer button
     assert slack_commands(ui["offer_after_urgent"]) in alice.view.text
     assert await stored(redis_client) == before
+    await alice.command("reminders")  # what the user sees: no self-care reminder is active
+    assert "Daily stretch: paused" in alice.view.text
+    assert "Drink water: paused" in alice.view.text
+    assert "Knee check-in: next on" in alice.view.text
 
 
 def button_or_none(message: FakeMessage, start: str) -> str | None:

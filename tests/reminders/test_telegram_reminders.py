@@ -327,13 +327,23 @@ async def test_a_warning_sign_at_a_check_in_gets_urgent_advice(
 ) -> None:
     clock.at("Europe/London", 2026, 11, 25, 12, 0)
     await finish_check(alice)
-    await opt_in(alice, "checkin")
+    await opt_in(alice, "stretch", "hydration", "checkin")  # in London (z_london)
     await alice.tap(alice.messages[-1], "f|checkin|checkin|0")
     await alice.tick("clot_leg")
+    before = len(alice.messages)
     await alice.press("done")
-    assert "I am not giving self-care tips" in alice.last_text
+    said = alice.texts_since(before)
+    assert "I am not giving self-care tips" in said
+    # The zone picked for reminders places Alice in the UK: the UK's numbers.
+    assert "ask for an urgent GP appointment, call 111" in said
+    assert "Call 999 if you also become breathless" in said
+    assert "I have paused your stretching and water reminders" in said
     diary = json.loads(await redis_client.get(f"kc:{{tg:{ALICE}}}:diary") or "{}")
     assert diary.get("entries", []) == []
+    items = (await stored(redis_client)).items
+    assert items["stretch"].paused
+    assert items["hydration"].paused
+    assert not items["checkin"].paused
 
 
 async def test_a_nudge_that_fell_due_hours_ago_is_dropped_and_the_next_one_kept(
@@ -361,7 +371,9 @@ async def test_urgent_advice_pauses_self_care_reminders_and_refuses_the_offer(
     await opt_in(alice, "stretch", "hydration", "checkin")
     await alice.send("/start")  # a new check; the warning sign typed at its first question
     await alice.send("my calf is swollen and red")
-    assert "Get urgent care today" in alice.last_text
+    said = "\n".join(m.plain_text for m in alice.messages[-3:])
+    assert "Get urgent care today" in said
+    assert "I have paused your stretching and water reminders" in said  # and says so
 
     async def paused() -> bool:
         items = (await stored(redis_client)).items
@@ -376,3 +388,7 @@ async def test_urgent_advice_pauses_self_care_reminders_and_refuses_the_offer(
     told = await alice.tap(alice.messages[-1], "f||followup|0")  # a forged offer button
     assert "I will not set up stretch or water reminders" in told
     assert await stored(redis_client) == before
+    await alice.send("/reminders")  # what the user sees: no self-care reminder is active
+    assert "Daily stretch: paused" in alice.last_text
+    assert "Drink water: paused" in alice.last_text
+    assert "Knee check-in: next on" in alice.last_text

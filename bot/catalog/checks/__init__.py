@@ -16,9 +16,10 @@ the translation check compares.
 One module per kind of check: :mod:`.paths` (the transition graph),
 :mod:`.options` (duplicate ids, labels and phrases), :mod:`.references` (names
 one part uses that another lacks), :mod:`.assessment` (the assessment rules and
-the sections built from them), :mod:`.limits` (Telegram's sizes), :mod:`.safety` (the clinical rules: warning signs
-lead to urgent advice, no unsafe self-care, region-aware numbers, reviewed items) and
-:mod:`.translations` (keys and placeholders against the default locale).
+the sections built from them), :mod:`.limits` (Telegram's sizes), :mod:`.safety`
+(the clinical rules: warning signs lead to urgent advice, no unsafe self-care,
+region-aware numbers, reviewed items) and :mod:`.translations` (keys and
+placeholders against the default locale).
 """
 
 from __future__ import annotations
@@ -111,7 +112,7 @@ def check_catalog(catalog: Catalog) -> list[Problem]:
             check_flow_texts(flow, content, add)
             if len(problems) == before:  # the assessment can only be built from complete texts
                 check_assessment_sections(flow, content, add)
-                check_unsafe_picks(flow, content, add)
+                check_unsafe_picks(flow, content, sink("flow", flow.id))
         check_unused_texts(flows, content, add)
         check_duplicate_texts(content, add)
         check_reviewed(content, add)

@@ -85,7 +85,7 @@ async def test_each_red_flag_gives_urgent_advice_and_no_self_care(
     await user.press("agree")
     await user.tick(flag)
     await user.press("done")
-    content = catalog.content("en")
+    content = catalog.content("en", "uk")  # the fake Slack user's time zone is Europe/London
     text = user.view.text
     assert content.ui["urgent_no_selfcare"] in text
     assert content.red_flags[flag].advice in text
@@ -99,7 +99,7 @@ async def test_a_self_care_route_reaches_the_assessment_within_block_kit_limits(
 ) -> None:
     await user.command()
     await walk(user, location="behind", behind_muscle="calf", water="low")
-    content = catalog.content("en")
+    content = catalog.content("en", "uk")  # the fake Slack user is in Europe/London
     result = user.view.new
     text = user.view.text
     assert content.tiers["self_care"].title in text
@@ -108,7 +108,7 @@ async def test_a_self_care_route_reaches_the_assessment_within_block_kit_limits(
     assert all(block_errors(m.blocks) == [] and len(m.blocks) <= 50 for m in result)
     # every question was rewritten as question + answer, without buttons
     answered = [m for m in user.messages if m.updates]
-    assert len(answered) == 12
+    assert len(answered) == 14  # with the risks and walking questions
     assert all(codec_values(m) == [] and "\u27a1" in visible_text(m) for m in answered)
 
 
@@ -161,7 +161,7 @@ async def test_mydata_shows_what_is_stored(user: SlackUser, catalog: Catalog) ->
     await user.command()
     await walk(user, until="location")
     await user.command("mydata")
-    content = catalog.content("en")
+    content = catalog.content("en", "uk")  # the fake Slack user is in Europe/London
     consent = content.steps["consent"].options["agree"]
     assert (consent.answer or consent.label) in user.view.text
     assert content.ui["mydata_title"] in user.view.text
@@ -239,7 +239,7 @@ async def test_warning_signs_typed_in_the_dm_get_their_advice(
     user: SlackUser, catalog: Catalog, flag: str, phrase: str
 ) -> None:
     """Every phrase the safety review found missed, typed at the location question."""
-    content = catalog.content("en")
+    content = catalog.content("en", "uk")  # the fake Slack user is in Europe/London
     await user.command()
     await user.say("yes")
     await user.say("none of these")

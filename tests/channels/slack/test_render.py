@@ -181,7 +181,7 @@ def test_every_question_of_the_flow_renders_valid_blocks(catalog: Catalog) -> No
     chat.walk(until="location")
     chat.say("it is a bit puffy")  # the yes/no question about a hinted warning sign
     chat.press("no")
-    chat.walk(location="behind")
+    chat.walk(location="behind", risks=["journey"], one_leg="both")  # every triage question
     chat.press("followup")
     chat.walk(fu_offer=["stretch", "checkin"])
     chat.start(flow="checkin")

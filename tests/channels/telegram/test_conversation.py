@@ -17,8 +17,10 @@ async def test_a_self_care_route_reaches_the_personalised_assessment(alice: Tele
     await alice.press("done")
     for option in ("rarely", "ok", "balanced", "heavy", "over_8h", "a18_39"):
         await alice.press(option)
+    await alice.tick("none")  # conditions
+    await alice.press("done")
     before = len(alice.messages)
-    await alice.tick("none")
+    await alice.tick("none")  # risks
     await alice.press("done")
 
     result = alice.texts_since(before)
