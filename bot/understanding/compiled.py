@@ -38,6 +38,7 @@ class CuePhrase:
     direction: Direction
     scope: int
     final: bool = False
+    across: bool = False
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def compile_lexicon(
             phrases.extend(Phrase(_words(p), cid, ANSWER) for t in texts for p in expand(t))
         by_step[step] = tuple(ids)
     cues = [
-        CuePhrase(_words(p), cue.category, cue.direction, cue.scope, cue.final)
+        CuePhrase(_words(p), cue.category, cue.direction, cue.scope, cue.final, cue.across)
         for cue in lexicon.context
         for phrase in cue.phrases
         for p in expand(phrase)

@@ -56,6 +56,10 @@ class Cue(_Strict):
     final: bool = False
     """Counts only at the end of a clause ("swelling? no"), so that "my calf is swollen,
     no chest pain" does not deny the swelling."""
+    across: bool = False
+    """A backward cue that reaches over commas, joiners and "but" to the start of the
+    sentence: "tingly when I sat cross-legged, but it's back to normal". Only for cues whose
+    own subject is "it" or none, so they can only be about what came before."""
 
 
 class Alternative(_Strict):

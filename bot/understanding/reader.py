@@ -234,10 +234,15 @@ def _forward_stop(
     return j
 
 
-def _backward_stop(words: tuple[str, ...], start: int, scope: int, lex: CompiledLexicon) -> int:
+def _backward_stop(
+    words: tuple[str, ...], start: int, scope: int, lex: CompiledLexicon, across: bool = False
+) -> int:
     j, counted = start - 1, 0
     while j >= 0 and counted < scope:
-        if words[j] in (".", ",") or words[j] in lex.terminators or words[j] in lex.joiners:
+        if words[j] == "." or (
+            not across
+            and (words[j] == "," or words[j] in lex.terminators or words[j] in lex.joiners)
+        ):
             break
         counted += 1
         j -= 1
@@ -262,7 +267,7 @@ def _apply_context(
         if cue.direction in ("backward", "both"):
             if cue.final and end < len(words) and words[end] not in (".", ","):
                 continue
-            lo = _backward_stop(words, start, cue.scope, lex)
+            lo = _backward_stop(words, start, cue.scope, lex, cue.across)
         # Only the mentions that start within the cue's reach: a bounded window.
         for m in (m for i in range(lo, max(hi, end)) for m in by_start.get(i, ())):
             # Backward cues are about findings ("breathing is fine"), never an answer before

@@ -8,7 +8,9 @@ Damerau-Levenshtein distance: at most one edit, two in words of eight letters or
 the first letter must agree (which keeps "half" from becoming "calf"). Everyday words the
 locale lists as ``plain_words`` are never corrected ("could" is not a typo of "cold").
 
-A word still unknown is tried as two known words typed together ("chestpain").
+A word still unknown is tried as two known words typed together ("chestpain"), and a long
+one as the fewest known or everyday words ("mycalfisallswollen": a frightened thumb skips
+the space bar).
 Nothing here is cached: typed health text must not outlive the turn that read it.
 """
 
@@ -22,6 +24,9 @@ MIN_FIXED = 4
 """Shorter words are too easily another word to correct ("hot" / "not", "wear" / "weak")."""
 MIN_SPLIT = 3
 """Each part of a run-together word is at least this long ("chest" + "pain")."""
+MIN_SEGMENTED = 10
+"""A word this long that is no known word nor two is tried as several words."""
+MAX_PART = 20
 
 
 def _deletes(word: str) -> set[str]:
@@ -50,7 +55,11 @@ class Speller:
             if fixed is not None:
                 return (fixed,)
         if len(word) >= 2 * MIN_SPLIT:
-            return self._split(word) or (word,)
+            split = self._split(word)
+            if split is not None:
+                return split
+            if len(word) >= MIN_SEGMENTED:
+                return self._segment(word) or (word,)
         return (word,)
 
     def _nearest(self, word: str) -> str | None:
@@ -66,6 +75,34 @@ class Speller:
             if distance <= allowed and (best is None or (distance, known) < best):
                 best = (distance, known)
         return best[1] if best else None
+
+    def _segment(self, word: str) -> tuple[str, ...] | None:
+        """The fewest known or everyday words that make up ``word`` exactly, at least one of
+        them a lexicon word of four letters or more (else it is no message of ours); linear
+        in the word's length times ``MAX_PART``."""
+        known = self.vocabulary | self.plain
+        best: list[tuple[int, int] | None] = [None] * (len(word) + 1)  # (pieces, cut)
+        best[0] = (0, 0)
+        for end in range(1, len(word) + 1):
+            for start in range(max(0, end - MAX_PART), end):
+                before = best[start]
+                if before is None or word[start:end] not in known:
+                    continue
+                if best[end] is None or before[0] + 1 < best[end][0]:  # type: ignore[index]
+                    best[end] = (before[0] + 1, start)
+        if best[-1] is None:
+            return None
+        parts: list[str] = []
+        end = len(word)
+        while end > 0:
+            cut = best[end]
+            assert cut is not None
+            parts.append(word[cut[1] : end])
+            end = cut[1]
+        parts.reverse()
+        if not any(len(p) >= MIN_FIXED and p in self.vocabulary for p in parts):
+            return None
+        return tuple(parts)
 
     def _split(self, word: str) -> tuple[str, str] | None:
         for cut in range(MIN_SPLIT, len(word) - MIN_SPLIT + 1):

@@ -1,8 +1,8 @@
 """The other corpora, each written by an author who saw neither the lexicon nor the others.
 
-``heldout/`` and ``unseen/`` were measured before the lexicon was tuned on them (the README
-gives those first figures) and are development sets now; ``sealed/`` is measured, not tuned
-on. Each has floors that may only go up.
+``heldout/``, ``unseen/`` and ``fresh/`` were measured before the lexicon was tuned on them
+(the README gives those first figures) and are development sets now; ``sealed/`` is measured,
+not tuned on. Each has floors that may only go up.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ FLOORS = {
     "heldout": (0.99, 1.0, 0.01, 0.90),
     "unseen": (0.99, 1.0, 0.01, 0.90),
     "sealed": (0.98, 1.0, 0.02, 0.85),
+    # First read 2026-12-02: recall 82.1%, emergency 77.1%, false escalation 17.7%.
+    "fresh": (0.99, 1.0, 0.02, 0.0),
 }
 
 

@@ -29,6 +29,26 @@ def test_typos_run_together_words_accents_and_full_width_letters(catalog: Catalo
     assert read("chestpain", lex).signs == ("clot_breathless",)
     assert read("Swöllen CALF", lex).signs == ("clot_leg",)
     assert read("\uff33\uff37\uff2f\uff2c\uff2c\uff25\uff2e calf", lex).signs == ("clot_leg",)
+    # A thumb that skipped the space bar for a whole sentence.
+    assert read("mycalfisallswollenandredandithurts", lex).signs == ("clot_leg",)
+    assert read("cantweeatall since yesterday", lex).signs == ("cauda_equina",)
+
+
+def test_resolved_since_reaches_back_only_to_what_it_is_about(catalog: Catalog) -> None:
+    """ "..., but it's back to normal" clears what came before it in the sentence; a
+    sentence that says something else is fine now must not clear a warning sign."""
+    lex = catalog.lexicon("en")
+    assert (
+        read("my foot felt tingly when I sat crosslegged but it's back to normal", lex).signs == ()
+    )
+    assert read("my calf was hot and swollen but it went down overnight", lex).signs == ()
+    for still in (
+        "my calf is swollen and red, my breathing is fine now",
+        "my calf is red and swollen but my knee is back to normal",
+        "my calf is swollen and hot, the cramp went down overnight",
+        "my calf is swollen and it hurts, the pain was fine since then",
+    ):
+        assert "clot_leg" in read(still, lex).signs, still
 
 
 def test_ages_durations_and_times(catalog: Catalog) -> None:
