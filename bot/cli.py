@@ -145,10 +145,29 @@ def _logging(settings: Settings) -> None:
     configure(settings.log_level, settings.log_format)
 
 
+def _serve_problem(settings: Settings) -> str | None:
+    """Why `kneecheck serve` must not start: it exists to run as several processes behind a
+    load balancer, which the embedded in-process Redis cannot serve (each would hold its own
+    conversations, and `/healthz` would say 200 all the same), and with no channel it serves
+    nobody. `kneecheck run` is the one-process way to try kneecheck."""
+    if settings.redis_url is None:
+        return (
+            "set REDIS_URL: web processes share conversations through Redis, and the "
+            "embedded one lives inside a single process (`kneecheck run` needs none)"
+        )
+    if settings.telegram_bot_token is None and settings.slack_bot_token is None:
+        return "set TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN: with no channel it serves nobody"
+    return None
+
+
 async def _web(settings: Settings, command: str) -> int:
     from bot.web import serve, set_webhook
     from bot.wiring import build_app
 
+    problem = _serve_problem(settings) if command == "serve" else None
+    if problem is not None:
+        print(f"kneecheck serve: {problem}", file=sys.stderr)
+        return 2
     app = build_app(settings)
     try:
         if command == "set-webhook":

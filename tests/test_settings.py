@@ -62,3 +62,25 @@ def test_config_prints_the_effective_configuration_with_secrets_masked(
     assert SECRET not in out
     assert "hunter2" not in out
     assert "signing-secret-value" not in out
+
+
+def test_serve_refuses_the_embedded_store_and_no_channel_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Several web processes cannot share an in-process Redis; and with no token there is
+    nobody to serve. Both refuse at once, in one line, and name no secret."""
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", SECRET)
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith("kneecheck serve: set REDIS_URL")
+    assert SECRET not in err[0]
+
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:1/0")
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "kneecheck serve: set TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN: with no channel it "
+        "serves nobody"
+    ]
