@@ -215,7 +215,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         if settings.telegram_bot_token is None:
             print("kneecheck telegram: set TELEGRAM_BOT_TOKEN first", file=sys.stderr)
             return 2
-        asyncio.run(_telegram(settings))
+        from telegram.error import InvalidToken
+
+        try:
+            asyncio.run(_telegram(settings))
+        except InvalidToken:
+            # PTB's message quotes the token: one line without it, and no traceback.
+            print(
+                "kneecheck telegram: Telegram rejected TELEGRAM_BOT_TOKEN "
+                "(check it with @BotFather)",
+                file=sys.stderr,
+            )
+            return 2
         return 0
     if args.command == "slack" or (args.command == "run" and settings.slack_bot_token):
         # `run` uses Socket Mode when an app-level token is set: no public URL needed.
