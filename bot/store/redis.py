@@ -22,6 +22,7 @@ from redis.exceptions import NoScriptError, RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.engine.session import Session
+from bot.metrics import ERRORS
 from bot.store.base import StoreUnavailable
 from bot.store.batching import CommandBatcher
 from bot.store.keys import USER_VALUES, KeyBuilder, UserRef
@@ -100,8 +101,10 @@ class RedisSessionStore:
         try:
             return await op()
         except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            ERRORS.labels(where="redis").inc()
             raise StoreUnavailable(type(exc).__name__) from exc
         except RedisError as exc:
+            ERRORS.labels(where="redis").inc()
             if "LOADING" in str(exc) or "MASTERDOWN" in str(exc):
                 raise StoreUnavailable(type(exc).__name__) from exc
             raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,10 @@ async def test_slack_commands_are_served_on_the_same_port(service: Service) -> N
     assert status == 200
     await service.slack.wait_for(lambda: bool(service.slack.messages("DU77")))
     assert "Question 1 of" in service.slack.messages("DU77")[-1].text
+    _, metrics = await get(f"{service.url}/metrics")
+    acks = re.search(r"^kneecheck_slack_ack_seconds_count (\S+)$", metrics, re.M)
+    assert acks is not None
+    assert float(acks[1]) >= 1  # how long Slack waited for its 200
 
 
 async def test_health_follows_redis_and_metrics_count_turns(service: Service) -> None:
@@ -129,6 +134,8 @@ async def test_health_follows_redis_and_metrics_count_turns(service: Service) ->
     assert "redis unreachable" in body
     assert await post(url, start_update(11, 987650602), {SECRET_HEADER: WEBHOOK_SECRET}) == 200
     assert "temporarily unavailable" in service.telegram.last(987650602).plain_text
+    _, metrics = await get(f"{service.url}/metrics")
+    assert errors(metrics, "redis") >= 1  # the outage shows where operators look
 
     service.redis.start()
     assert (await get(f"{service.url}/healthz"))[0] == 200
@@ -225,3 +232,8 @@ async def test_two_serve_processes_on_one_redis_behave_as_one(tmp_path: Path) ->
         for app in apps:
             await app.store.close()
     redis.stop()
+
+
+def errors(metrics: str, where: str) -> float:
+    found = re.search(rf'^kneecheck_errors_total{{where="{where}"}} (\S+)$', metrics, re.M)
+    return float(found[1]) if found else 0.0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -21,6 +22,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
 
 from bot.channels.slack.app import KneecheckSlackApp, SlackRequest, build_slack_app
+from bot.metrics import ERRORS, SLACK_ACK_SECONDS
 from bot.serving import SHUTDOWN_GRACE_SECONDS, Stopper, serve_app, started_up
 from bot.wiring import App
 
@@ -35,11 +37,17 @@ def request_handler(bolt: AsyncApp) -> Handler:
     """The aiohttp handler for Slack's POSTs: signature check, ack, and the work started."""
 
     async def handle(request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
         headers: Any = request.headers  # bolt reads any mapping of header names to values
         bolt_request = SlackRequest(
             body=await request.text(), query=request.query_string, headers=headers
         )
-        return await to_aiohttp_response(await bolt.async_dispatch(bolt_request))
+        response = await bolt.async_dispatch(bolt_request)
+        # Slack retries what is not acknowledged within 3 s: the figure to watch.
+        SLACK_ACK_SECONDS.observe(time.perf_counter() - started)
+        if response.status >= 500:
+            ERRORS.labels(where="slack").inc()
+        return await to_aiohttp_response(response)
 
     return handle
 

@@ -43,6 +43,7 @@ from bot.conversations import Conversations
 from bot.engine import Back, Event, Reply, Restart, Start, Stop, Text, Turn
 from bot.engine.buttons import decode
 from bot.follow_ups import FollowUpViews
+from bot.metrics import ERRORS
 from bot.reminders.buttons import ReminderPress
 from bot.reminders.buttons import decode as decode_reminder
 from bot.reminders.service import ReminderService
@@ -119,6 +120,7 @@ class TelegramChannel:
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Never the update itself: it holds what the user typed.
+        ERRORS.labels(where="telegram").inc()
         log.error("error while handling an update", exc_info=context.error)
 
     # -- one update ---------------------------------------------------------------------
