@@ -15,8 +15,14 @@ import orjson
 
 
 def read_json(data: str | bytes) -> Any:
-    """The parsed JSON; ``ValueError`` when it is not JSON at all."""
+    """The parsed JSON; ``ValueError`` when it is not JSON at all, or nested deeper than any
+    real update (orjson refuses past 1,024 levels; the stdlib fallback would recurse)."""
     try:
         return orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return json.loads(data)
+    except orjson.JSONDecodeError as exc:
+        if "depth" in str(exc).lower() or "recursion" in str(exc).lower():
+            raise ValueError("JSON nested too deep") from exc
+        try:
+            return json.loads(data)
+        except RecursionError as deep:
+            raise ValueError("JSON nested too deep") from deep

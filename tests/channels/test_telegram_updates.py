@@ -68,3 +68,48 @@ def test_a_button_press_carries_its_data_query_and_message() -> None:
         "q1",
         3,
     )
+
+
+def test_malformed_updates_are_not_for_us_never_an_error() -> None:
+    """Wrong types anywhere read as "nothing to do" (the webhook then answers 200, so
+    Telegram does not retry a broken update for a day)."""
+    good = message("hello")
+    broken: list[Any] = [
+        {"update_id": 1, "message": "x"},
+        {"update_id": 1, "callback_query": "x"},
+        {"update_id": "1", "message": good["message"]},
+        {"update_id": True, "message": good["message"]},
+        {"update_id": 1, "message": {**good["message"], "chat": {"id": "abc", "type": "private"}}},
+        {"update_id": 1, "message": {**good["message"], "chat": {"type": "private"}}},
+        {"update_id": 1, "message": {**good["message"], "chat": "private"}},
+        {"update_id": 1, "message": {**good["message"], "from": {"id": "42"}}},
+        {"update_id": 1, "message": {**good["message"], "text": 5}},
+        {"update_id": 1, "callback_query": {"id": "q", "from": "x", "data": "c|a|b|1"}},
+    ]
+    for update in broken:
+        assert parse(update) is None, update
+    with_null_entity = message("/start", entities=[None])  # type: ignore[list-item]
+    incoming = parse(with_null_entity)
+    assert incoming is not None
+    assert incoming.kind == "text"
+
+
+def press(chat: dict[str, Any] | None, presser: int = 42, data: object = "c|x|y|1") -> Any:
+    query: dict[str, Any] = {"id": "q9", "from": {"id": presser, "is_bot": False}, "data": data}
+    if chat is not None:
+        query["message"] = {"message_id": 3, "date": 1, "chat": chat}
+    return parse({"update_id": 7, "callback_query": query})
+
+
+def test_a_press_counts_only_in_the_pressers_own_private_chat() -> None:
+    own = press({"id": 42, "type": "private"})
+    assert (own.kind, own.user_id, own.chat_id, own.data) == ("button", 42, 42, "c|x|y|1")
+    for foreign in (
+        press({"id": -100123, "type": "supergroup"}),  # a press in a group
+        press({"id": 42, "type": "private"}, presser=77),  # on someone else's message
+        press(None),  # an inline message: no chat of ours
+        press({"id": 42, "type": "private"}, data=["c|x|y|1"]),  # data of the wrong type
+    ):
+        assert foreign.kind == "foreign"
+        assert foreign.query_id == "q9"  # so the presser can be told
+        assert foreign.data == ""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+import redis.asyncio as aioredis
 from pydantic import SecretStr
 
 from bot.settings import Settings
@@ -237,3 +238,58 @@ async def test_two_serve_processes_on_one_redis_behave_as_one(tmp_path: Path) ->
 def errors(metrics: str, where: str) -> float:
     found = re.search(rf'^kneecheck_errors_total{{where="{where}"}} (\S+)$', metrics, re.M)
     return float(found[1]) if found else 0.0
+
+
+async def test_signed_but_malformed_updates_are_acknowledged_and_change_nothing(
+    service: Service,
+) -> None:
+    """Wrong field types and deep nesting get a 200 (Telegram would retry an error for a
+    day), no message and no stored key; the process keeps serving."""
+    url, headers = f"{service.url}/telegram/webhook", {SECRET_HEADER: WEBHOOK_SECRET}
+    good = json.loads(start_update(20, 987650701))
+    shapes: list[object] = [
+        {"update_id": 21, "message": "x"},
+        {"update_id": 22, "callback_query": "x"},
+        {"update_id": 23, "message": {**good["message"], "chat": {"id": "abc", "type": "private"}}},
+        {"update_id": 24, "message": {**good["message"], "chat": {"type": "private"}}},
+        {"update_id": 26, "message": {**good["message"], "from": {"id": "987650701"}}},
+    ]
+    for shape in shapes:
+        assert await post(url, json.dumps(shape).encode(), headers) == 200, shape
+    deep = b"[" * 100_000 + b"]" * 100_000
+    assert await post(url, deep, headers) == 400
+    assert not service.telegram.messages(987650701)
+    client = aioredis.Redis.from_url(service.redis.url)
+    try:
+        assert await client.keys("kc:{tg:987650701}*") == []
+    finally:
+        await client.aclose()
+    assert await post(url, start_update(27, 987650701), headers) == 200  # still serving
+    assert "Question 1 of" in service.telegram.last(987650701).plain_text
+
+
+async def test_a_press_in_a_group_or_on_someone_elses_message_changes_nothing(
+    service: Service,
+) -> None:
+    url, headers = f"{service.url}/telegram/webhook", {SECRET_HEADER: WEBHOOK_SECRET}
+    owner, other = 987650801, 987650802
+    assert await post(url, start_update(30, owner), headers) == 200
+    question = service.telegram.last(owner)
+    agree = next(d for _, d in question.buttons() if "|agree|" in d)
+    before = len(service.telegram.messages(owner))
+
+    # Someone else presses the owner's button (a forged update, signed like Telegram's).
+    foreign = service.telegram.press_update(owner, question.message_id, agree)
+    foreign["callback_query"]["from"] = {"id": other, "is_bot": False, "first_name": "B"}
+    assert await post(url, json.dumps({"update_id": 31, **foreign}).encode(), headers) == 200
+    # The owner's own press, but on a copy of the message in a group chat.
+    grouped = service.telegram.press_update(owner, question.message_id, agree)
+    grouped["callback_query"]["message"]["chat"] = {"id": -100777, "type": "supergroup"}
+    assert await post(url, json.dumps({"update_id": 32, **grouped}).encode(), headers) == 200
+
+    for update in (foreign, grouped):
+        answer = service.telegram.callback_answers[update["callback_query"]["id"]]
+        assert "belong to someone else" in str(answer["text"])
+    assert len(service.telegram.messages(owner)) == before  # nothing sent to the owner
+    assert not service.telegram.messages(other)
+    assert service.telegram.last(owner).buttons() == question.buttons()  # still unanswered

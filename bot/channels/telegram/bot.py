@@ -157,6 +157,8 @@ class TelegramChannel:
                 await self.turn(out, Text(incoming.text))
             case "button":
                 await self.button(incoming, out, content)
+            case "foreign":
+                await out.answer(content.ui["not_yours"], alert=True)
 
     async def command(self, incoming: Incoming, out: Outbox, content: Content) -> None:
         name = incoming.text
@@ -376,7 +378,7 @@ class Outbox:
 
     async def answer(self, text: str = "", *, alert: bool = False) -> None:
         """Answer the pressed button once (so it stops spinning), with an optional notice."""
-        if self.incoming.kind != "button" or self.answered:
+        if self.incoming.kind not in ("button", "foreign") or self.answered:
             return
         self.answered = True
         params: dict[str, Any] = {"callback_query_id": self.incoming.query_id}
