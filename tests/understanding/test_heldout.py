@@ -1,8 +1,9 @@
 """The other corpora, each written by an author who saw neither the lexicon nor the others.
 
-``heldout/``, ``unseen/`` and ``fresh/`` were measured before the lexicon was tuned on them
-(the README gives those first figures) and are development sets now; ``sealed/`` is measured,
-not tuned on. Each has floors that may only go up.
+``heldout/``, ``unseen/``, ``fresh/`` and ``round6/`` were measured before the lexicon was
+tuned on them (the README gives those first figures) and are development sets now; ``sealed/``
+is measured, not tuned on. Each has floors that may only go up. ``round6/`` is the newest and
+still short of the aims: its floors are where one round of tuning left it.
 """
 
 from __future__ import annotations
@@ -16,21 +17,24 @@ from bot.catalog.evaluation import EMERGENCY, evaluate, load_corpus
 
 HERE = Path(__file__).parent
 FLOORS = {
-    # corpus: (recall, emergency recall, false escalation at most, answers)
-    "heldout": (0.99, 1.0, 0.01, 0.90),
-    "unseen": (0.99, 1.0, 0.01, 0.90),
-    "sealed": (0.98, 1.0, 0.02, 0.85),
+    # corpus: (recall, emergency recall, false escalation at most, answers, signs recorded
+    # as ordinary answers at most)
+    "heldout": (0.99, 1.0, 0.01, 0.90, 0),
+    "unseen": (0.99, 1.0, 0.01, 0.90, 0),
+    "sealed": (0.98, 1.0, 0.02, 0.85, 0),
     # First read 2026-12-02: recall 82.1%, emergency 77.1%, false escalation 17.7%.
-    "fresh": (0.99, 1.0, 0.02, 0.0),
+    "fresh": (0.99, 1.0, 0.02, 0.0, 0),
+    # First read 2026-12-02: recall 79.0%, emergency 75.3%, false escalation 17.2%.
+    "round6": (0.91, 0.93, 0.07, 0.0, 12),
 }
 
 
 @pytest.mark.parametrize("corpus", sorted(FLOORS))
 def test_other_authors_corpora(catalog: Catalog, corpus: str) -> None:
-    recall, emergency, escalation, answers = FLOORS[corpus]
+    recall, emergency, escalation, answers, recorded = FLOORS[corpus]
     report = evaluate(catalog, load_corpus(HERE / corpus))
     assert report.recall() >= recall, report.misses
     assert report.recall(EMERGENCY) >= emergency, report.misses
     assert report.false_escalation() <= escalation, report.escalated
-    assert not report.recorded_despite_sign, report.recorded_despite_sign
+    assert len(report.recorded_despite_sign) <= recorded, report.recorded_despite_sign
     assert report.answer_accuracy() >= answers, report.answer_misses
