@@ -8,9 +8,12 @@ the new state, where a stale button is then answered as stale.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import replace
 
 from bot.catalog.catalog import Catalog
@@ -36,8 +39,35 @@ TurnObserver = Callable[[str, Event, Turn, float], None]
 """Told of every handled turn (channel, event, turn, seconds): metrics, never user data."""
 
 
-class ConflictError(Exception):
-    """The session kept changing under us; extremely unlikely outside a stress test."""
+class UserTurns:
+    """One turn at a time per user in this process: twenty taps at once are applied one after
+    another, each to the state the one before left (or answered as stale), instead of racing
+    to the same compare-and-set. Other processes are kept consistent by that compare-and-set.
+    A lock exists only while someone holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[UserRef, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, user: UserRef) -> AsyncIterator[None]:
+        lock, waiting = self._locks.get(user, (None, 0))
+        if lock is None:
+            lock = asyncio.Lock()
+        self._locks[user] = (lock, waiting + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            _, waiting = self._locks[user]
+            if waiting <= 1:
+                del self._locks[user]
+            else:
+                self._locks[user] = (lock, waiting - 1)
+
+
+def event_locale(event: Event) -> str | None:
+    locale = getattr(event, "locale", None)
+    return locale if isinstance(locale, str) else None
 
 
 async def _no_effects(user: UserRef, effects: Sequence[Effect]) -> Sequence[Reply] | None:
@@ -71,10 +101,12 @@ class Conversations:
         self.before_forget = before_forget
         self.more_data = more_data
         self._salt = salt
+        self._turns = UserTurns()
 
     async def handle(self, user: UserRef, event: Event) -> Turn:
         """Apply one user event; raises StoreUnavailable when Redis cannot be reached."""
-        turn = await self._run(user, event, None)
+        async with self._turns.hold(user):
+            turn = await self._run(user, event, None)
         assert turn is not None  # only a once-only event can be a duplicate
         return turn
 
@@ -86,7 +118,8 @@ class Conversations:
         The once-only marker and the session read go out together (one round trip), so
         de-duplicating a delivery costs no extra wait.
         """
-        return await self._run(user, event, (scope, event_id, ttl_seconds))
+        async with self._turns.hold(user):
+            return await self._run(user, event, (scope, event_id, ttl_seconds))
 
     async def _run(
         self, user: UserRef, event: Event, once: tuple[str, str, int] | None
@@ -123,8 +156,17 @@ class Conversations:
                     if said:
                         turn = replace(turn, replies=(*turn.replies, *said))
                 break
+            # Another process saved this user's session first: let it finish, then re-read.
+            await asyncio.sleep(random.uniform(0.0, 0.005 * (attempt + 1)))
         else:
-            raise ConflictError(f"gave up after {self.max_attempts} attempts")
+            # Still losing after every attempt: nothing was changed, and the user is told so
+            # (never a 500 that a platform would retry, never silence).
+            log.warning(
+                "turn given up after conflicting writes", extra={"user": user.hashed(self._salt)}
+            )
+            content = self.catalog.content(event_locale(event) or None)
+            busy = Reply(kind="notice", sections=(Section(paragraphs=(content.ui["busy"],)),))
+            return Turn(session, (busy,))
         seconds = time.perf_counter() - started
         if self.observer is not None:
             self.observer(user.channel, event, turn, seconds)

@@ -103,3 +103,68 @@ async def test_an_unreachable_redis_is_reported_not_crashed(catalog: Catalog) ->
     with pytest.raises(StoreUnavailable):
         await chat.handle(USER, Start())
     await client.aclose()
+
+
+async def test_a_hundred_taps_of_one_checkbox_are_each_applied_in_turn(
+    catalog: Catalog, redis_client: aioredis.Redis
+) -> None:
+    """One user, one turn at a time: no error, every tap applied to what the one before left."""
+    chat = make(catalog, redis_client)
+    shown = (await chat.handle(USER, Start())).replies[-1]
+    shown = (await chat.handle(USER, Choose("consent", "agree", shown.version))).replies[-1]
+    tap = Toggle("red_flags", "clot_leg", shown.version)
+    turns = await asyncio.gather(*(chat.handle(USER, tap) for _ in range(100)))
+    assert all(t.replies for t in turns)  # everyone answered
+    session = await chat.current(USER)
+    assert session is not None
+    assert session.step == "red_flags"
+    assert session.pending == ()  # 100 toggles: ticked, unticked... fifty times over
+    assert session.version == shown.version + 100  # each one saved, none lost
+
+
+async def test_twenty_messages_at_once_from_two_processes_leave_one_consistent_session(
+    catalog: Catalog, redis_client: aioredis.Redis, redis_server: RedisServer
+) -> None:
+    """Two processes (two shells, two pools, one Redis) take the same user's messages at the
+    same time: every message is answered, the session is one of the states a sequence of them
+    could reach, and nothing raises."""
+    other_client = aioredis.Redis.from_url(redis_server.url)
+    first, second = make(catalog, redis_client), make(catalog, other_client)
+    try:
+        await first.handle(USER, Start())
+        messages = [Text("yes") if i % 2 else Text("behind the knee") for i in range(20)]
+        turns = await asyncio.gather(
+            *(
+                (first if i % 2 else second).handle(USER, message)
+                for i, message in enumerate(messages)
+            )
+        )
+        assert all(t.replies for t in turns)
+        session = await first.current(USER)
+        assert session is not None
+        assert session.answers.get("consent") == "agree"
+        assert session.step in ("red_flags", "location", "behind_muscle")
+    finally:
+        await other_client.aclose()
+
+
+async def test_a_turn_that_keeps_losing_the_race_says_so_and_changes_nothing(
+    catalog: Catalog, redis_client: aioredis.Redis
+) -> None:
+    class AlwaysBeaten(RedisSessionStore):
+        """Every save finds the session changed by someone else first."""
+
+        async def save(self, *args: object, **kwargs: object) -> bool:
+            return False
+
+    chat = make(catalog, redis_client)
+    shown = (await chat.handle(USER, Start())).replies[-1]
+    beaten = Conversations(
+        catalog, AlwaysBeaten(redis_client, ttl_seconds=3600), salt=b"s", max_attempts=3
+    )
+    turn = await beaten.handle(USER, Choose("consent", "agree", shown.version))
+    assert turn.replies[-1].kind == "notice"
+    assert "did not change anything" in turn.replies[-1].text()
+    session = await chat.current(USER)
+    assert session is not None
+    assert session.step == "consent"
