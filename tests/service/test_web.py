@@ -293,3 +293,32 @@ async def test_a_press_in_a_group_or_on_someone_elses_message_changes_nothing(
     assert len(service.telegram.messages(owner)) == before  # nothing sent to the owner
     assert not service.telegram.messages(other)
     assert service.telegram.last(owner).buttons() == question.buttons()  # still unanswered
+
+
+async def test_a_hundred_concurrent_taps_of_one_checkbox_give_no_error(service: Service) -> None:
+    """Through the real webhook: every tap answered 200, no 5xx, and the ticks consistent."""
+    url, headers = f"{service.url}/telegram/webhook", {SECRET_HEADER: WEBHOOK_SECRET}
+    user = 987650901
+    assert await post(url, start_update(40, user), headers) == 200
+    consent = service.telegram.last(user)
+    agree = next(d for _, d in consent.buttons() if "|agree|" in d)
+    press = service.telegram.press_update(user, consent.message_id, agree)
+    assert await post(url, json.dumps({"update_id": 41, **press}).encode(), headers) == 200
+    question = service.telegram.last(user)
+    tick = next(d for _, d in question.buttons() if "|clot_leg|" in d)
+    updates = [
+        json.dumps(
+            {"update_id": 100 + i, **service.telegram.press_update(user, question.message_id, tick)}
+        ).encode()
+        for i in range(100)
+    ]
+    statuses = await asyncio.gather(*(post(url, body, headers) for body in updates))
+    assert statuses == [200] * 100
+    _, metrics = await get(f"{service.url}/metrics")
+    assert errors(metrics, "telegram") == 0
+    # An even number of taps: the box ends unticked, and the question is still the same one.
+    shown = service.telegram.last(user)
+    assert shown.message_id == question.message_id
+    ticks = [text for text, data in shown.buttons() if "|clot_leg|" in data]
+    assert len(ticks) == 1
+    assert ticks[0].startswith("\u2b1c")  # unticked
