@@ -322,3 +322,32 @@ async def test_a_hundred_concurrent_taps_of_one_checkbox_give_no_error(service: 
     ticks = [text for text, data in shown.buttons() if "|clot_leg|" in data]
     assert len(ticks) == 1
     assert ticks[0].startswith("\u2b1c")  # unticked
+
+
+async def test_slack_bodies_are_refused_before_parsing_unless_signed(service: Service) -> None:
+    """Unsigned or badly signed bodies get 401 without being parsed; signed ones that are not
+    usable get a 4xx or an acknowledged 200, never a 5xx (Slack would retry it)."""
+    url = f"{service.url}/slack/events"
+    signer = SlackSigner(SLACK_SECRET)
+    garbage = [
+        b"{not json",
+        b"payload=%7Bnot%20json",
+        b"[" * 50_000 + b"]" * 50_000,
+        b"[1, 2, 3]",
+        b"\xff\xfe\x00 not utf-8",
+        b"payload=" + b"%5B" * 5_000,
+    ]
+    for body in garbage:
+        assert (await post(url, body, {"Content-Type": "application/json"})) == 401, body[:20]
+        stale = {**signer.sign(body), "X-Slack-Request-Timestamp": "abc"}
+        assert await post(url, body, stale) == 401
+        status, _ = await signer.send(url, body)
+        assert status < 500, (body[:20], status)
+    _, metrics = await get(f"{service.url}/metrics")
+    # Each noted, without its content (invalid UTF-8 cannot even be verified: a 401).
+    assert errors(metrics, "slack") >= len(garbage) - 1
+    body = slash_command_body(
+        user_id="U78", channel_id="DU78", response_url=service.slack.new_response_url()
+    )
+    status, _ = await signer.send(url, body)
+    assert status == 200  # still serving

@@ -15,12 +15,15 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.app.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
 
+from bot.channels.json_in import read_json
 from bot.channels.slack.app import KneecheckSlackApp, SlackRequest, build_slack_app
 from bot.metrics import ERRORS, SLACK_ACK_SECONDS
 from bot.serving import SHUTDOWN_GRACE_SECONDS, Stopper, serve_app, started_up
@@ -33,16 +36,76 @@ PATH = "/slack/events"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+MAX_BODY_BYTES = 1_000_000
+"""Slack's own payloads are far smaller; anything bigger is refused before it is read further."""
+
+
+def _signed(verifier: SignatureVerifier, raw: bytes, headers: Any) -> bool:
+    timestamp = headers.get("X-Slack-Request-Timestamp", "")
+    signature = headers.get("X-Slack-Signature", "")
+    if not timestamp.isdigit() or not signature:
+        return False
+    try:
+        return verifier.is_valid(body=raw, timestamp=timestamp, signature=signature)
+    except ValueError:
+        return False
+
+
+def _usable(body: str, content_type: str) -> bool:
+    """Whether ``body`` has a shape Slack sends: a JSON object (events), or a form whose
+    ``payload``, if any, is a JSON object (buttons); anything else is never parsed further."""
+    if not body:
+        return False
+    if content_type.startswith("application/json") or body.lstrip().startswith(("{", "[")):
+        try:
+            return isinstance(read_json(body), dict)
+        except ValueError:
+            return False
+    form = parse_qs(body, keep_blank_values=True)
+    if not form:
+        return False
+    payload = form.get("payload")
+    if payload is None:
+        return True
+    try:
+        return len(payload) == 1 and isinstance(read_json(payload[0]), dict)
+    except ValueError:
+        return False
+
+
 def request_handler(bolt: AsyncApp) -> Handler:
     """The aiohttp handler for Slack's POSTs: signature check, ack, and the work started."""
 
+    verifier = SignatureVerifier(bolt._signing_secret)
+    verify = bool(bolt._signing_secret)
+
     async def handle(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
+        raw = await request.read()
+        if len(raw) > MAX_BODY_BYTES:
+            return web.Response(status=413)
+        # The signature first, on the raw bytes: nothing Slack did not sign is parsed at all
+        # (bolt checks it again, after parsing; a garbage body must never get that far).
+        if verify and not _signed(verifier, raw, request.headers):
+            return web.Response(status=401)
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            body = ""
+        if not _usable(body, request.headers.get("Content-Type", "")):
+            # Signed, but nothing Slack sends: acknowledged (so it is not retried) and noted,
+            # without its content.
+            ERRORS.labels(where="slack").inc()
+            log.warning("slack: a signed request with an unusable body was ignored")
+            return web.Response(status=200)
         headers: Any = request.headers  # bolt reads any mapping of header names to values
-        bolt_request = SlackRequest(
-            body=await request.text(), query=request.query_string, headers=headers
-        )
-        response = await bolt.async_dispatch(bolt_request)
+        bolt_request = SlackRequest(body=body, query=request.query_string, headers=headers)
+        try:
+            response = await bolt.async_dispatch(bolt_request)
+        except Exception:  # signed but unusable: acknowledged, so Slack does not retry it
+            ERRORS.labels(where="slack").inc()
+            log.exception("slack: a signed request could not be handled")
+            return web.Response(status=200)
         # Slack retries what is not acknowledged within 3 s: the figure to watch.
         SLACK_ACK_SECONDS.observe(time.perf_counter() - started)
         if response.status >= 500:
