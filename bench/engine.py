@@ -1,7 +1,7 @@
 """Benchmark: the pure engine alone, a whole check at a time (no I/O, no channel).
 
-One user's 17 turns (start, consent, ... conditions, Done) through ``advance`` on the real
-catalog, ``--checks`` times; prints CPU per turn. The engine is the part of a turn that
+One user's 20 turns (start, consent, ... conditions, risks, walking) through ``advance`` on
+the real catalog, ``--checks`` times; prints CPU per turn. The engine is the part of a turn that
 every channel shares, and the only part with no library under it.
 
 Reproduce with:  .venv/bin/python -m bench.engine --checks 2000

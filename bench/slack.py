@@ -33,7 +33,7 @@ Figures, per app, in the same run; the apps take turns, ``--rounds`` times over:
    back (the next one once the first question has reached the stub), all ``--users`` at once.
 2. Button-press turns per second: the users each press through their conversations (consent,
    red flags "none" + Done, location "behind", calf, two triggers + Done, ... conditions "none" +
-   Done: 12 presses to the assessment), all at once, no think time. A **turn** is one button
+   Done, risks "none" + Done, walking "no": 14 presses to the assessment), all at once, no think time. A **turn** is one button
    press (a box tick is not one) and it is complete when (a) its HTTP 200 has come back, (b) the
    stub has received the ``chat.update`` that rewrites the pressed question without buttons, and
    (c) the stub has received the next ``chat.postMessage`` with the next question's buttons, or,
@@ -115,8 +115,10 @@ ANSWERS: dict[str, str | tuple[str, ...]] = {
     "sitting": "h4_8",
     "age": "a40_54",
     "conditions": ("none",),
+    "risks": ("none",),
+    "walking": "no",
 }
-"""What every user answers, by the step a question's buttons name: 12 presses (4 ticks)."""
+"""What every user answers, by the step a question's buttons name: 14 presses (5 ticks)."""
 PRESSES = len(ANSWERS)
 
 

@@ -79,6 +79,9 @@ PRESSES: tuple[tuple[str, str], ...] = (
     ("age", "a40_54"),
     ("conditions", "none"),
     ("conditions", DONE),
+    ("risks", "none"),
+    ("risks", DONE),
+    ("walking", "no"),
 )
 TURNS_PER_USER = 1 + len(PRESSES)
 

@@ -46,6 +46,9 @@ SCRIPT: list[tuple[str, ...]] = [
     ("choose", "age", "a40_54"),
     ("toggle", "conditions", "none"),
     ("submit", "conditions"),
+    ("toggle", "risks", "none"),
+    ("submit", "risks"),
+    ("choose", "walking", "no"),
 ]
 MID_FLOW = 9  # turns played by the users whose stored size is measured (at "frequency")
 
