@@ -31,16 +31,16 @@ Figures, per app, in the same run; the apps take turns, ``--rounds`` times over:
 1. ``/kneecheck`` acknowledgement latency: from sending the signed slash command (typed in the
    user's DM) to its HTTP 200, the users each starting ``--conversations`` conversations back to
    back (the next one once the first question has reached the stub), all ``--users`` at once.
-2. Button-press turns per second: the users each press through their conversations (consent,
-   red flags "none" + Done, location "behind", calf, two triggers + Done, ... conditions "none" +
-   Done, risks "none" + Done, walking "no": 14 presses to the assessment), all at once, no
-   think time. A **turn** is one button press (a box tick is not one) and it is complete when
-   (a) its HTTP 200 has come back, (b) the stub has received the ``chat.update`` that rewrites the pressed question without buttons, and
-   (c) the stub has received the next ``chat.postMessage`` with the next question's buttons, or,
-   after the last press, the message that closes the check (a context block at its end, the
-   disclaimer). Turns per second = turns completed / wall time from the first press to the last
-   turn complete. Work the app does after that message (kneecheck's question pointer) is inside
-   the window for every turn but the very last.
+2. Button-press turns per second: the users each press through their conversations (consent, red
+   flags "none" + Done, location "behind", calf, two triggers + Done, ... conditions "none" + Done,
+   risks "none" + Done, walking "no": 14 presses to the assessment), all at once, no think time. A
+   **turn** is one button press (a box tick is not one) and it is complete when (a) its HTTP 200
+   has come back, (b) the stub has received the ``chat.update`` that rewrites the pressed question
+   without buttons, and (c) the stub has received the next ``chat.postMessage`` with the next
+   question's buttons, or, after the last press, the message that closes the check (a context block
+   at its end, the disclaimer). Turns per second = turns completed / wall time from the first press
+   to the last turn complete. Work the app does after that message (kneecheck's question pointer)
+   is inside the window for every turn but the very last.
 
 Also printed: ack latency of the presses, a turn's latency, CPU per turn of the app, of this
 process and of redis-server, Redis commands (server side, scripts' inner calls included) and
