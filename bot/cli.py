@@ -14,8 +14,20 @@ from pydantic import ValidationError
 from bot.settings import Settings, problems_of
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("kneecheck")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kneecheck", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="kneecheck", description="kneecheck: run the bot, chat in the terminal, check flows."
+    )
+    parser.add_argument("--version", action="version", version=f"kneecheck {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser(
         "run", help="start the bot on the configured channels (terminal chat without tokens)"

@@ -80,13 +80,21 @@ class Settings(BaseSettings):
     log_salt: SecretStr | None = Field(
         default=None, description="Salt for the user pseudonyms in logs"
     )
-    log_level: str = "INFO"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="INFO", description="debug, info, warning, error or critical (any case)"
+    )
     log_format: Literal["text", "json"] = Field(
         default="text", description="json: one JSON object per line, for production log pipelines"
     )
     default_locale: str = "en"
     flows_dir: Path = FLOWS_DIR
     content_dir: Path = CONTENT_DIR
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level_any_case(cls, value: object) -> object:
+        """`LOG_LEVEL=debug` is what people type; logging only knows "DEBUG"."""
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("redis_url")
     @classmethod

@@ -84,3 +84,23 @@ def test_serve_refuses_the_embedded_store_and_no_channel_in_one_line(
         "kneecheck serve: set TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN: with no channel it "
         "serves nobody"
     ]
+
+
+def test_log_level_in_any_case_and_a_wrong_one_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "debug")
+    assert main(["config"]) == 0
+    assert "LOG_LEVEL=DEBUG" in capsys.readouterr().out
+    monkeypatch.setenv("LOG_LEVEL", "loud")
+    assert main(["config"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "LOG_LEVEL" in err[0]
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith("kneecheck ")

@@ -78,12 +78,13 @@ def test_privacy_and_help_commands_answer(line: str) -> None:
 def test_follow_up_check_in_diary_and_summary_in_the_terminal() -> None:
     check = ["1", "12", "above", "1", "1", "1", "1", "1", "1", "1", "6", "6"]
     follow_up = ["1", "1 3", "8:00", "London", "/reminders"]
-    check_in = ["/checkin", "12", "worse", "6 or more", "seven", "/diary", "/summary", "/mydata"]
+    check_in = ["/checkin", "12", "worse", "6 or more", "7", "/diary", "/summary", "/mydata"]
     out = chat(check + follow_up + check_in)
     assert "Your reminders are set" in out
     assert "Daily stretch: next on" in out
     assert "Knee check-in: next on" in out
     assert "please see a doctor or physiotherapist" in out
+    # "7" typed at the 0-10 question is 7, not the 7th answer (which is 6).
     assert "Worse, spasms: 6 or more, severity 7/10" in out  # the diary, as text
     assert "Knee spasm summary for a doctor or physiotherapist" in out
     assert "Your check-in diary: 1 entries" in out

@@ -71,14 +71,15 @@ def to_event(line: str, shown: Reply | None) -> Event | None:
         return COMMANDS[text.lower()]()
     if shown is None or not shown.choices:
         return Text(text)
+    by_label = [c for c in shown.choices if c.label.lower() == text.lower()]
+    if by_label:
+        # First: where the answers are numbers (severity 0 to 10), "7" means 7, not the 7th.
+        return _from_choices(by_label, shown)
     numbers = text.replace(",", " ").split()
     if all(n.isdigit() for n in numbers):
         picked = [shown.choices[int(n) - 1] for n in numbers if 0 < int(n) <= len(shown.choices)]
         if len(picked) == len(numbers):
             return _from_choices(picked, shown)
-    by_label = [c for c in shown.choices if c.label.lower() == text.lower()]
-    if by_label:
-        return _from_choices(by_label, shown)
     return Text(text)
 
 

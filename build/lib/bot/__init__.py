@@ -1,0 +1,1 @@
+"""kneecheck: a guided chatbot for knee muscle spasms."""

@@ -1,0 +1,1 @@
+"""Channel adapters: translate platform input to engine events and replies to platform output."""

@@ -1,0 +1,1 @@
+"""The Slack channel: slack-bolt as the transport, our engine and Redis as the state."""

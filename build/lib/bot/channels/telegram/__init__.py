@@ -1,0 +1,1 @@
+"""The Telegram channel: python-telegram-bot as the transport, our engine and Redis as the state."""

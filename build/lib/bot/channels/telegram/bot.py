@@ -1,0 +1,439 @@
+"""Telegram updates in, engine events through the shell, Bot API requests out.
+
+python-telegram-bot is the transport: its request stack, rate limiter, polling
+and error types. The conversation state lives in our Redis sessions (not PTB's
+persistence), so any number of processes can serve a user and a restart loses
+nothing. The hot path reads the update JSON (``updates.parse``) and sends with
+``Bot.do_api_request``, skipping PTB's object model, which costs more than the
+turn itself. The only Telegram-specific state kept is the id of the last
+question message (to rewrite it once answered by typing) and a blocked-user
+marker, both per-user values that /forget erases.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable
+from typing import Any
+
+from telegram import Bot, BotCommand, InputFile, Update
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    ContextTypes,
+    TypeHandler,
+)
+from telegram.request import BaseRequest
+
+from bot.catalog.content import Content
+from bot.channels.pointer import Pointer
+from bot.channels.telegram.render import (
+    Keyboard,
+    answered_html,
+    keyboard,
+    markup_json,
+    messages,
+    plain,
+)
+from bot.channels.telegram.updates import Incoming, parse
+from bot.conversations import Conversations
+from bot.engine import Back, Event, Reply, Restart, Start, Stop, Text, Turn
+from bot.engine.buttons import decode
+from bot.follow_ups import FollowUpViews
+from bot.metrics import ERRORS
+from bot.reminders.buttons import ReminderPress
+from bot.reminders.buttons import decode as decode_reminder
+from bot.reminders.service import ReminderService
+from bot.store.base import SessionStore, StoreUnavailable
+from bot.store.keys import UserRef
+
+log = logging.getLogger(__name__)
+
+FORGET_YES, FORGET_NO = "x|forget|yes|0", "x|forget|no|0"
+LAST_QUESTION = "tg:q"
+BLOCKED = "tg:blocked"
+HTML = "HTML"
+UPDATE_SCOPE = "tg-update"
+UPDATE_MARKER_TTL = 24 * 3600
+"""Telegram re-delivers an update for at most a day; the marker outlives that."""
+COMMANDS = (
+    "start",
+    "kneecheck",
+    "back",
+    "restart",
+    "stop",
+    "reminders",
+    "diary",
+    "summary",
+    "help",
+    "mydata",
+    "forget",
+)
+EVENT_COMMANDS: dict[str, type[Back] | type[Restart] | type[Stop]] = {
+    "back": Back,
+    "restart": Restart,
+    "stop": Stop,
+}
+CHANNEL_KEY = "kneecheck.channel"
+"""Where the Application keeps its channel (``bot_data``), for the webhook handler."""
+
+
+class TelegramChannel:
+    """Turns one update into one turn and its Bot API calls; holds no conversation logic."""
+
+    def __init__(
+        self,
+        conversations: Conversations,
+        store: SessionStore,
+        *,
+        salt: bytes,
+        reminders: ReminderService | None = None,
+    ) -> None:
+        self.conversations = conversations
+        self.catalog = conversations.catalog
+        self.store = store
+        self.salt = salt
+        self.reminders = reminders
+        self.follow_ups = FollowUpViews(conversations, reminders) if reminders else None
+
+    # -- wiring -------------------------------------------------------------------------
+
+    def register(self, app: Application) -> None:  # type: ignore[type-arg]  # PTB generics
+        app.bot_data[CHANNEL_KEY] = self
+        app.add_handler(TypeHandler(Update, self.on_polled_update))
+        app.add_error_handler(self.on_error)
+
+    async def set_commands(self, app: Application) -> None:  # type: ignore[type-arg]
+        """Register the command menu in every language we have content for."""
+        for locale, content in self.catalog.contents.items():
+            commands = [
+                BotCommand(name, content.commands[name]) for name in COMMANDS if name != "kneecheck"
+            ]
+            language = None if locale == self.catalog.default_locale else locale
+            await app.bot.set_my_commands(commands, language_code=language)
+
+    async def on_polled_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        await self.handle(update.to_dict(), context.bot)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # Never the update itself: it holds what the user typed.
+        ERRORS.labels(where="telegram").inc()
+        log.error("error while handling an update", exc_info=context.error)
+
+    # -- one update ---------------------------------------------------------------------
+
+    async def handle(self, update: dict[str, Any], bot: Bot) -> None:
+        """Handle one update (from the webhook or from polling), once across processes."""
+        incoming = parse(update)
+        if incoming is None:
+            return
+        out = Outbox(bot, self, UserRef("tg", str(incoming.user_id)), incoming)
+        content = self.catalog.content(incoming.language)
+        try:
+            await self.dispatch(incoming, out, content)
+        except StoreUnavailable:
+            if incoming.kind == "button":
+                await out.answer(content.ui["unavailable"], alert=True)
+            else:
+                await out.send_text(content.ui["unavailable"])
+
+    async def first_time(self, incoming: Incoming) -> bool:
+        """For updates that are not conversation turns (those de-duplicate in the shell)."""
+        first = await self.store.first_time(
+            UPDATE_SCOPE, str(incoming.update_id), ttl_seconds=UPDATE_MARKER_TTL
+        )
+        if not first:
+            log.info("duplicate update ignored", extra={"update_id": incoming.update_id})
+        return first
+
+    async def dispatch(self, incoming: Incoming, out: Outbox, content: Content) -> None:
+        match incoming.kind:
+            case "command":
+                await self.command(incoming, out, content)
+            case "text":
+                await self.turn(out, Text(incoming.text))
+            case "button":
+                await self.button(incoming, out, content)
+            case "foreign":
+                await out.answer(content.ui["not_yours"], alert=True)
+
+    async def command(self, incoming: Incoming, out: Outbox, content: Content) -> None:
+        name = incoming.text
+        if name in ("start", "kneecheck"):
+            await self.store.delete_value(out.user, BLOCKED)  # they are back: unblocked us
+            await self.turn(out, Start(incoming.language))
+            return
+        if name in EVENT_COMMANDS:
+            await self.turn(out, EVENT_COMMANDS[name]())
+            return
+        if not await self.first_time(incoming):
+            return
+        if name == "mydata":
+            await out.send(await self.conversations.stored_data(out.user, incoming.language))
+        elif name in ("reminders", "diary", "summary") and self.follow_ups is not None:
+            await self.follow_up_command(name, out, content)
+        elif name == "forget":
+            buttons: Keyboard = {
+                "inline_keyboard": [
+                    [
+                        {"text": content.ui["forget_yes"], "callback_data": FORGET_YES},
+                        {"text": content.ui["forget_no"], "callback_data": FORGET_NO},
+                    ]
+                ]
+            }
+            await out.send_text(content.ui["forget_confirm"], buttons)
+        else:
+            await out.send_text(content.ui["help"])
+
+    async def follow_up_command(self, name: str, out: Outbox, content: Content) -> None:
+        views = self.follow_ups
+        assert views is not None
+        if name == "reminders":
+            await out.send(await views.reminders(out.user, content))
+        elif name == "summary":
+            await out.send(await views.summary(out.user, content))
+        else:
+            chart = await views.diary_chart(out.user, content)
+            if chart is None:
+                await out.send_text(content.ui["diary_empty"])
+            else:
+                await out.send_photo(chart, content.ui["diary_chart_title"])
+
+    async def reminder_button(self, press: ReminderPress, out: Outbox) -> None:
+        assert self.reminders is not None
+        if not await self.first_time(out.incoming):
+            return
+        replies = await self.reminders.press(out.user, press)
+        notices = [plain(r) for r in replies if r.kind == "notice"]
+        await out.answer(" ".join(notices)[:200])
+        for reply in (r for r in replies if r.kind != "notice"):
+            if press.due == 0 and reply.kind == "info" and reply.sections[0].title:
+                # From /reminders itself: the list is updated in place.
+                await out.edit_reply(out.incoming.message_id, reply)
+            else:
+                await out.send(reply)
+
+    async def button(self, incoming: Incoming, out: Outbox, content: Content) -> None:
+        press = decode_reminder(incoming.data) if self.reminders is not None else None
+        if press is not None:
+            await self.reminder_button(press, out)
+            return
+        if incoming.data in (FORGET_YES, FORGET_NO):
+            if not await self.first_time(incoming):
+                return
+            erase = incoming.data == FORGET_YES
+            if erase:
+                await self.conversations.forget(out.user)
+            await out.answer()
+            text = content.ui["forgotten" if erase else "forget_cancelled"]
+            await out.edit(incoming.message_id, text)
+            return
+        event = decode(incoming.data)
+        if event is None:
+            await out.answer(content.ui["unknown_option"])
+            return
+        await self.turn(out, event, pressed=event)
+
+    async def turn(self, out: Outbox, event: Event, *, pressed: Event | None = None) -> None:
+        turn = await self.conversations.handle_once(
+            out.user,
+            event,
+            scope=UPDATE_SCOPE,
+            event_id=str(out.incoming.update_id),
+            ttl_seconds=UPDATE_MARKER_TTL,
+        )
+        if turn is None:
+            return  # Telegram delivered this update twice: it was handled the first time
+        if pressed is not None:
+            notices = [r for r in turn.replies if r.kind == "notice"]
+            if len(notices) == len(turn.replies):
+                await out.answer(" ".join(plain(r) for r in notices)[:200])
+                return
+            await out.answer()
+        await self.show(out, turn, pressed)
+
+    async def show(self, out: Outbox, turn: Turn, pressed: Event | None) -> None:
+        for reply in turn.replies:
+            if reply.kind == "answered":
+                await self.rewrite_answered(out, reply)
+            elif (
+                reply.kind == "question" and pressed is not None and _same_question(pressed, reply)
+            ):
+                await out.edit_keyboard(out.incoming.message_id, keyboard(reply))
+            else:
+                sent = await out.send(reply)
+                if reply.kind == "question" and sent is not None and reply.step:
+                    pointer = Pointer(
+                        str(out.incoming.chat_id), str(sent), reply.step, reply.version
+                    )
+                    await self.store.put_value(out.user, LAST_QUESTION, pointer.dump())
+
+    async def rewrite_answered(self, out: Outbox, reply: Reply) -> None:
+        """Turn the question message into question + chosen answer, without buttons."""
+        message_id = out.incoming.message_id if out.incoming.kind == "button" else None
+        if message_id is None:
+            pointer = Pointer.load(await self.store.get_value(out.user, LAST_QUESTION))
+            if pointer is None or not pointer.asked(reply):
+                return
+            message_id = int(pointer.message)
+        await out.edit(message_id, answered_html(reply), html=True)
+
+    async def blocked(self, user: UserRef) -> None:
+        log.info("user blocked the bot", extra={"user": user.hashed(self.salt)})
+        await self.store.put_value(user, BLOCKED, "1")
+
+
+class Outbox:
+    """The Bot API calls of one update, through PTB's request stack and rate limiter."""
+
+    def __init__(
+        self, bot: Bot, channel: TelegramChannel, user: UserRef, incoming: Incoming
+    ) -> None:
+        self.bot = bot
+        self.channel = channel
+        self.user = user
+        self.incoming = incoming
+        self.answered = False
+        self.chat = str(incoming.chat_id)
+        """Parameters go as strings: PTB passes strings through and JSON-encodes the rest."""
+
+    async def call(self, method: str, **params: Any) -> Any:
+        """One Bot API call; a user who blocked the bot is marked so nothing more is sent.
+
+        Sent by ``do_api_request`` under its lower-case name (Bot API method names are
+        case-insensitive), which keeps PTB's request stack and rate limiter but skips
+        building a ``Message`` from every response; PTB asks to use its typed methods
+        for names it knows, and does not know the lower-case spelling.
+        """
+        try:
+            return await self.bot.do_api_request(method.lower(), api_kwargs=params)
+        except Forbidden:
+            await self.channel.blocked(self.user)
+            return None
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return None
+            raise
+
+    async def send(self, reply: Reply) -> int | None:
+        """Send ``reply`` (split if long); the id of its last message."""
+        last: int | None = None
+        for part in messages(reply):
+            params: dict[str, Any] = {"chat_id": self.chat, "text": part.text, "parse_mode": HTML}
+            if part.keyboard is not None:
+                params["reply_markup"] = markup_json(part.keyboard)
+            sent = await self.call("sendMessage", **params)
+            if isinstance(sent, dict) and isinstance(sent.get("message_id"), int):
+                last = sent["message_id"]
+        return last
+
+    async def send_text(self, text: str, buttons: Keyboard | None = None) -> None:
+        params: dict[str, Any] = {"chat_id": self.chat, "text": text}
+        if buttons is not None:
+            params["reply_markup"] = markup_json(buttons)
+        await self.call("sendMessage", **params)
+
+    async def edit(self, message_id: int | None, text: str, *, html: bool = False) -> None:
+        if message_id is None:
+            return
+        params: dict[str, Any] = {"chat_id": self.chat, "message_id": str(message_id), "text": text}
+        if html:
+            params["parse_mode"] = HTML
+        await self.call("editMessageText", **params)
+
+    async def edit_reply(self, message_id: int | None, reply: Reply) -> None:
+        """Rewrite a message (a list that changed) with ``reply``'s text and buttons."""
+        if message_id is None:
+            return
+        part = messages(reply)[-1]
+        params: dict[str, Any] = {
+            "chat_id": self.chat,
+            "message_id": str(message_id),
+            "text": part.text,
+            "parse_mode": HTML,
+        }
+        if part.keyboard is not None:
+            params["reply_markup"] = markup_json(part.keyboard)
+        await self.call("editMessageText", **params)
+
+    async def send_photo(self, png: bytes, caption: str) -> None:
+        """A picture (the diary chart): PTB's typed method, for its multipart upload."""
+        try:
+            await self.bot.send_photo(
+                chat_id=self.chat, photo=InputFile(png, filename="diary.png"), caption=caption
+            )
+        except Forbidden:
+            await self.channel.blocked(self.user)
+
+    async def edit_keyboard(self, message_id: int | None, markup: Keyboard | None) -> None:
+        if message_id is None:
+            return
+        params: dict[str, Any] = {"chat_id": self.chat, "message_id": str(message_id)}
+        if markup is not None:
+            params["reply_markup"] = markup_json(markup)
+        await self.call("editMessageReplyMarkup", **params)
+
+    async def answer(self, text: str = "", *, alert: bool = False) -> None:
+        """Answer the pressed button once (so it stops spinning), with an optional notice."""
+        if self.incoming.kind not in ("button", "foreign") or self.answered:
+            return
+        self.answered = True
+        params: dict[str, Any] = {"callback_query_id": self.incoming.query_id}
+        if text:
+            params["text"] = text
+        if alert:
+            params["show_alert"] = True
+        await _quietly(self.call("answerCallbackQuery", **params))
+
+
+async def _quietly(call: Awaitable[Any]) -> None:
+    """A callback answer that comes too late is not worth failing the turn for."""
+    try:
+        await call
+    except BadRequest as exc:
+        log.info("callback answer refused", extra={"error": str(exc)[:80]})
+
+
+def _same_question(pressed: Event, reply: Reply) -> bool:
+    """The reply re-asks the very question whose button was pressed (a tick): edit in place."""
+    step = getattr(pressed, "step", None)
+    version = getattr(pressed, "version", None)
+    return (step, version) == (reply.step, reply.version)
+
+
+def build_application(
+    channel: TelegramChannel,
+    token: str,
+    *,
+    base_url: str | None = None,
+    polling: bool = True,
+    concurrent_updates: int | BaseUpdateProcessor = 16,
+    request: BaseRequest | None = None,
+    max_rate: float = 30,
+) -> Application:  # type: ignore[type-arg]
+    """The PTB Application: rate limiter on, no PTB persistence or job queue, our handler.
+
+    ``max_rate`` is Telegram's overall limit for one bot (30 messages a second); a bot
+    with a raised limit, or a benchmark against a stub, sets it (0 turns it off).
+
+    ``request`` replaces PTB's HTTP layer (the benchmark answers Bot API calls at that seam).
+    """
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .rate_limiter(AIORateLimiter(overall_max_rate=max_rate, max_retries=3))
+        .concurrent_updates(concurrent_updates)
+        .post_init(channel.set_commands)
+    )
+    if base_url:
+        builder = builder.base_url(base_url)
+    if not polling:
+        builder = builder.updater(None)
+    if request is not None:
+        builder = builder.request(request)
+    app = builder.build()
+    channel.register(app)
+    return app

@@ -1,0 +1,212 @@
+"""The terminal chat: numbered choices, a number, a label or free text all work.
+
+It reads lines from stdin, so a whole conversation can be piped in
+(``printf '1\\n9\\n...' | kneecheck chat``). Like every channel it only
+translates: the engine decides, :class:`Conversations` stores.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import TextIO
+
+from bot.catalog.content import Content
+from bot.conversations import Conversations
+from bot.engine import (
+    Back,
+    Choose,
+    Event,
+    Reply,
+    Restart,
+    Resume,
+    Start,
+    Stop,
+    Submit,
+    Text,
+    Toggle,
+)
+from bot.engine.replies import Choice
+from bot.follow_ups import FollowUpViews
+from bot.reminders.buttons import ReminderPress
+from bot.reminders.service import Outcome, ReminderService
+from bot.store.base import StoreUnavailable
+from bot.store.keys import UserRef
+
+COMMANDS: dict[str, Callable[[], Event]] = {
+    "/start": Start,
+    "/kneecheck": Start,
+    "/back": Back,
+    "/restart": Restart,
+    "/stop": Stop,
+}
+
+
+def render(reply: Reply, content: Content) -> str:
+    """A reply as terminal text: titles underlined, bullets, numbered steps and choices."""
+    if reply.kind == "answered":
+        return f"  -> {reply.text()}"
+    lines: list[str] = []
+    for section in reply.sections:
+        if section.title:
+            lines += ["", section.title, "-" * min(len(section.title), 60)]
+        lines += list(section.paragraphs)
+        lines += [f"  * {b}" for b in section.bullets]
+        lines += [f"  {i}. {s}" for i, s in enumerate(section.steps, 1)]
+    for number, choice in enumerate(reply.choices, 1):
+        mark = "[x] " if choice.selected else ("[ ] " if choice.action == "toggle" else "")
+        lines.append(f"  {number}) {mark}{choice.label}")
+    if reply.multi:
+        lines.append(content.ui["terminal_multi_hint"])
+    return "\n".join(lines).lstrip("\n")
+
+
+def to_event(line: str, shown: Reply | None) -> Event | None:
+    """Translate one typed line, given the last reply that offered choices."""
+    text = line.strip()
+    if not text:
+        return None
+    if text.lower() in COMMANDS:
+        return COMMANDS[text.lower()]()
+    if shown is None or not shown.choices:
+        return Text(text)
+    numbers = text.replace(",", " ").split()
+    if all(n.isdigit() for n in numbers):
+        picked = [shown.choices[int(n) - 1] for n in numbers if 0 < int(n) <= len(shown.choices)]
+        if len(picked) == len(numbers):
+            return _from_choices(picked, shown)
+    by_label = [c for c in shown.choices if c.label.lower() == text.lower()]
+    if by_label:
+        return _from_choices(by_label, shown)
+    return Text(text)
+
+
+def _from_choices(picked: list[Choice], shown: Reply) -> Event | None:
+    step, version = shown.step or "", shown.version
+    if len(picked) == 1 and picked[0].action == "start":
+        return Start(flow=picked[0].value)
+    if len(picked) == 1 and picked[0].action == "command":
+        return COMMANDS.get(f"/{picked[0].value}", Resume)()
+    if len(picked) == 1 and picked[0].action == "choose":
+        return Choose(step, picked[0].value, version)
+    if len(picked) == 1 and picked[0].action == "submit":
+        return Submit(step, version)
+    if shown.multi and all(c.action == "toggle" for c in picked):
+        return Submit(step, version, tuple(c.value for c in picked))
+    if len(picked) == 1 and picked[0].action == "toggle":
+        return Toggle(step, picked[0].value, version)
+    return None
+
+
+class TerminalChat:
+    def __init__(
+        self,
+        conversations: Conversations,
+        user: UserRef,
+        *,
+        locale: str | None = None,
+        stdin: TextIO = sys.stdin,
+        stdout: TextIO = sys.stdout,
+        reminders: ReminderService | None = None,
+    ) -> None:
+        self.conversations = conversations
+        self.reminders = reminders
+        self.views = FollowUpViews(conversations, reminders) if reminders else None
+        self.user = user
+        self.locale = locale
+        self.stdin = stdin
+        self.stdout = stdout
+        self.content = conversations.catalog.content(locale)
+        self.shown: Reply | None = None
+
+    def say(self, text: str) -> None:
+        print(text, file=self.stdout, flush=True)
+
+    async def run(self) -> None:
+        await self.send(Start(self.locale))
+        while True:
+            line = await asyncio.to_thread(self.stdin.readline)
+            if line == "":
+                return
+            if line.strip().lower() in ("/quit", "/exit"):
+                return
+            if await self.command(line.strip().lower()):
+                continue
+            if await self.reminder_choice(line):
+                continue
+            event = to_event(line, self.shown)
+            if event is None:
+                if line.strip():
+                    self.say(self.content.ui["no_match"])
+                continue
+            await self.send(event)
+
+    async def command(self, text: str) -> bool:
+        """Commands that are not conversation events: help, mydata, forget, quit."""
+        if text == "/help":
+            self.say(self.content.ui["help"])
+        elif text == "/mydata":
+            self.say(
+                render(await self.conversations.stored_data(self.user, self.locale), self.content)
+            )
+        elif text in ("/diary", "/summary", "/reminders") and self.views is not None:
+            if text == "/diary":
+                reply = await self.views.diary_text(self.user, self.content)
+            elif text == "/summary":
+                reply = await self.views.summary(self.user, self.content)
+            else:
+                reply = await self.views.reminders(self.user, self.content)
+            self.show(reply)
+        elif text == "/checkin":
+            await self.send(Start(self.locale, flow="checkin"))
+        elif text == "/forget":
+            await self.conversations.forget(self.user)
+            self.say(self.content.ui["forgotten"])
+            self.shown = None
+        else:
+            return False
+        return True
+
+    async def send(self, event: Event) -> None:
+        try:
+            turn = await self.conversations.handle(self.user, event)
+        except StoreUnavailable:
+            self.say(self.content.ui["unavailable"])
+            return
+        for reply in turn.replies:
+            self.show(reply)
+        self.say("")
+
+    def show(self, reply: Reply) -> None:
+        self.say(render(reply, self.content))
+        if reply.choices:
+            self.shown = reply
+        elif reply.kind in ("result", "urgent", "info"):
+            self.shown = None
+
+    async def reminder_choice(self, line: str) -> bool:
+        """A number picking a reminder's button (done, snooze, pause...): the service's."""
+        shown, text = self.shown, line.strip()
+        if self.reminders is None or shown is None or not text.isdigit():
+            return False
+        number = int(text)
+        if not 0 < number <= len(shown.choices) or shown.choices[number - 1].action != "reminder":
+            return False
+        choice = shown.choices[number - 1]
+        rid, due = choice.target or (shown.step or "all", shown.version)
+        for reply in await self.reminders.press(self.user, ReminderPress(rid, choice.value, due)):
+            self.show(reply)
+        return True
+
+
+class TerminalCourier:
+    """Reminders that fall due while the terminal chat runs are printed into it."""
+
+    def __init__(self, chat: TerminalChat) -> None:
+        self.chat = chat
+
+    async def send(self, user: UserRef, reply: Reply) -> Outcome:
+        self.chat.show(reply)
+        self.chat.say("")
+        return "sent"

@@ -1,0 +1,186 @@
+"""From answers to the personalised assessment.
+
+The rules (signals, weights, which stretch, which tip) are flow data; every
+sentence is content. This module only ranks and assembles. Any red flag yields
+urgent advice and nothing else: no self-care text may dilute it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from bot.catalog.content import Content, Tier
+from bot.catalog.flow import Assessment as Rules
+from bot.catalog.flow import Flow
+from bot.engine.replies import Reply, Section
+from bot.frozen import frozen
+
+Answers = Mapping[str, str | Sequence[str]]
+
+
+@frozen
+class RankedCause:
+    cause: str
+    score: int
+    reasons: tuple[str, ...]
+    """Signal ids that fired, strongest first; each names a ``reasons.<id>`` text."""
+
+
+def red_flags(flow: Flow, answers: Answers) -> tuple[str, ...]:
+    """The warning signs in the answers: red-flag options ticked, then those the flow reads
+    from several answers (a clot risk with pain in one leg)."""
+    rules = flow.assessment
+    if rules is None:
+        return ()
+    step = flow.step(rules.red_flag_step)
+    value = answers.get(rules.red_flag_step, ())
+    chosen = (value,) if isinstance(value, str) else tuple(value)
+    options = step.options if step is not None else ()
+    ticked = tuple(o.id for o in options if o.red_flag and o.id in chosen)
+    derived = tuple(f.id for f in rules.flags if f.when.holds(answers))
+    return (*ticked, *derived)
+
+
+def tier(flow: Flow, content: Content, answers: Answers) -> Tier:
+    flags = red_flags(flow, answers)
+    if flags:
+        tiers = {content.red_flags[f].tier for f in flags}
+        return "emergency" if "emergency" in tiers else "urgent"
+    rules = flow.assessment
+    if rules is not None and any(r.when.holds(answers) for r in rules.tiers):
+        return "soon"
+    return "self_care"
+
+
+def rank_causes(rules: Rules, answers: Answers) -> list[RankedCause]:
+    ranked: list[RankedCause] = []
+    for cause in rules.causes:
+        fired = sorted((s for s in cause.signals if s.when.holds(answers)), key=lambda s: -s.weight)
+        score = sum(s.weight for s in fired)
+        if score >= rules.min_score:
+            ranked.append(RankedCause(cause.id, score, tuple(s.id for s in fired)))
+    ranked.sort(key=lambda c: -c.score)  # stable: ties keep the flow's order
+    return ranked[: rules.max_causes]
+
+
+def _picked(picks: Iterable[tuple[str, bool]]) -> tuple[list[str], list[str]]:
+    matched: list[str] = []
+    rest: list[str] = []
+    for item, holds in picks:
+        (matched if holds else rest).append(item)
+    return matched, rest
+
+
+def _disclaimer(content: Content) -> Section:
+    return Section(title=content.disclaimer.title, paragraphs=(content.disclaimer.text,))
+
+
+def urgent(flow: Flow, content: Content, answers: Answers) -> Reply:
+    """One instruction, one time frame: the heading is the tier's ("Call 999 now"), and in an
+    emergency only the emergency signs' advice follows (an urgent sign's "get seen today"
+    would only blur it); the other signs are named for the ambulance crew."""
+    level = tier(flow, content, answers)
+    head = content.tiers[level]
+    flags = red_flags(flow, answers)
+    first = tuple(f for f in flags if content.red_flags[f].tier == level)
+    also = [f for f in flags if f not in first]
+    sections = [
+        Section(title=head.title, paragraphs=(head.text,)),
+        Section(bullets=tuple(content.red_flags[f].advice for f in first)),
+    ]
+    if also:
+        named = content.ui["reason_joiner"].join(_flag_answer(flow, content, f) for f in also)
+        sections.append(Section(paragraphs=(content.ui["urgent_also"].format(signs=named),)))
+    sections += [Section(paragraphs=(content.ui["urgent_no_selfcare"],)), _disclaimer(content)]
+    return Reply(kind="urgent", sections=tuple(sections), tier=level)
+
+
+def _flag_answer(flow: Flow, content: Content, flag: str) -> str:
+    """How a warning sign reads in the user's terms: its option's answer text when ticked."""
+    assert flow.assessment is not None
+    step = content.steps.get(flow.assessment.red_flag_step)
+    option = step.options.get(flag) if step is not None else None
+    if option is not None:
+        return option.answer or option.label
+    return content.red_flags[flag].answer or flag
+
+
+def _cause_sections(content: Content, rules: Rules, answers: Answers) -> list[Section]:
+    ranked = rank_causes(rules, answers)
+    if not ranked:
+        return [
+            Section(
+                title=content.ui["title_causes"],
+                paragraphs=(content.ui["no_clear_cause"],),
+                bullets=tuple(f"{c.title}: {c.text}" for c in content.causes.values()),
+            )
+        ]
+    sections = [Section(title=content.ui["title_causes"])]
+    for cause in ranked:
+        text = content.causes[cause.cause]
+        joined = content.ui["reason_joiner"].join(content.reasons[r].text for r in cause.reasons)
+        because = content.ui["because"].format(reasons=joined)
+        sections.append(Section(title=text.title, paragraphs=(text.text, because)))
+    return sections
+
+
+def result(flow: Flow, content: Content, answers: Answers) -> Reply:
+    """The full assessment for a conversation without red flags."""
+    rules = flow.assessment
+    assert rules is not None
+    level = tier(flow, content, answers)
+    ui = content.ui
+    head = content.tiers[level]
+    sections = [Section(title=ui["title_result"], paragraphs=(head.title, head.text))]
+    sections += _cause_sections(content, rules, answers)
+    picked = (
+        [content.relief[p.id] for p in rules.relief if p.when is None or p.when.holds(answers)]
+        if rules.relief
+        else list(content.relief.values())
+    )
+    relief = tuple(f"{r.title}: {r.text}" if r.title else r.text for r in picked)
+    sections.append(Section(title=ui["title_relief"], bullets=relief))
+    for pick in rules.stretches:
+        if pick.when is None or pick.when.holds(answers):
+            stretch = content.stretches[pick.id]
+            title = ui["title_stretch"].format(name=stretch.title)
+            sections.append(Section(title=title, steps=stretch.steps))
+    treatment = tuple(
+        f"{t.title}: {t.text}" if t.title else t.text for t in content.treatment.values()
+    )
+    sections.append(Section(title=ui["title_treatment"], bullets=treatment))
+    mine, more = _picked((p.id, p.when is not None and p.when.holds(answers)) for p in rules.tips)
+    if mine:
+        sections.append(
+            Section(
+                title=ui["title_tips_for_you"], bullets=tuple(content.tips[t].text for t in mine)
+            )
+        )
+    if more:
+        sections.append(
+            Section(title=ui["title_tips_more"], bullets=tuple(content.tips[t].text for t in more))
+        )
+    sections.append(
+        Section(
+            title=ui["title_complications"],
+            bullets=tuple(c.text for c in content.complications.values()),
+        )
+    )
+    sections.append(
+        Section(
+            title=ui["title_seek_help"], bullets=tuple(s.text for s in content.seek_help.values())
+        )
+    )
+    sections.append(
+        Section(title=ui["title_facts"], paragraphs=tuple(f.text for f in content.facts.values()))
+    )
+    sections.append(_disclaimer(content))
+    return Reply(kind="result", sections=tuple(sections), tier=level)
+
+
+def assess(flow: Flow, content: Content, answers: Answers) -> Reply:
+    return (
+        urgent(flow, content, answers)
+        if red_flags(flow, answers)
+        else result(flow, content, answers)
+    )

@@ -1,0 +1,88 @@
+"""Logging set-up: readable lines in development, JSON lines in production.
+
+Only what we choose goes into a record's fields (``extra=``): hashed user ids,
+channel, step, event kind, latency, error codes. Message text, answers and
+tokens are never passed to a logger, and the HTTP client loggers that would
+print request URLs (which carry the Telegram token) are held at WARNING.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from typing import Literal
+
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
+
+
+_USER_TAG = re.compile(r"\b(tg|sl|cli):[A-Za-z0-9_.\-]+(?::[A-Za-z0-9_.\-]+)?")
+_USER_ARG = re.compile(r"'user': \[[^\]]*\]")
+
+
+_SAQ_IDLE_STOP = "Some tasks did not finish within the shutdown grace period"
+
+
+def redact(text: str) -> str:
+    """User ids as they appear in queue job keys and arguments, masked."""
+    return _USER_ARG.sub("'user': [...]", _USER_TAG.sub(r"\1:<user>", text))
+
+
+class RedactUsers(logging.Filter):
+    """The job queue's own log lines and errors name jobs by their key, which holds the
+    user's platform id; every record is masked before it is written."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.name == "saq" and message.startswith(_SAQ_IDLE_STOP):
+            return False  # every stop: saq waits out its idle upkeep loops; not a problem
+        masked = redact(message)
+        if masked != message:
+            record.msg, record.args = masked, None
+        if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, object] = {
+            "ts": round(record.created, 3),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                payload[key] = (
+                    value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
+                )
+        if record.exc_info and record.exc_info[0] is not None:
+            payload["error"] = record.exc_info[0].__name__
+        return json.dumps(payload, ensure_ascii=False)
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        fields = {
+            k: v for k, v in vars(record).items() if k not in _STANDARD and not k.startswith("_")
+        }
+        return f"{line} {' '.join(f'{k}={v}' for k, v in fields.items())}" if fields else line
+
+
+def configure(level: str, fmt: Literal["text", "json"]) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        JsonFormatter() if fmt == "json" else TextFormatter("%(levelname)s %(name)s %(message)s")
+    )
+    handler.addFilter(RedactUsers())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    # Client and framework loggers print request URLs (the Telegram token is in them) and,
+    # at DEBUG, whole requests and replies (what users typed): held at WARNING whatever
+    # LOG_LEVEL says. The queue names jobs by user: held too, and masked (RedactUsers).
+    for noisy in ("httpx", "httpcore", "saq", "telegram", "slack_sdk", "slack_bolt", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,167 @@
+"""``kneecheck worker``: delivers reminders from the queue, as many processes as needed.
+
+A saq ``Worker`` runs the jobs; ours only builds the couriers for the configured
+platforms and turns a job into :meth:`ReminderService.deliver`. Health shows two ways:
+a heartbeat log line every ``HEARTBEAT_SECONDS`` (jobs done, failed, queued) and the
+``kneecheck_worker_heartbeat`` gauge, so a dead worker is visible in logs and metrics.
+SIGTERM stops taking jobs and finishes the ones in hand (saq's grace period); a job cut
+short is swept and retried by another worker, and the stored reminder decides whether it
+still needs sending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+from aiohttp import web
+from saq import Worker
+from saq.types import Context, PartialTimersDict
+
+from bot import metrics
+from bot.reminders.queue import DELIVER, user_of
+from bot.reminders.service import Busy, Courier
+from bot.wiring import App
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 30
+SHUTDOWN_GRACE_SECONDS = 5
+"""For the deliveries in hand (milliseconds each); saq also waits this long for its idle
+upkeep loops, so an idle worker exits in about 5 s, well under the platforms' 10 s."""
+
+
+def couriers(app: App) -> dict[str, Courier]:
+    """A courier per configured platform; a platform without a token is never contacted."""
+    found: dict[str, Courier] = {}
+    settings = app.settings
+    if settings.telegram_bot_token is not None:
+        from bot.channels.telegram.courier import TelegramCourier, build_bot
+
+        bot = build_bot(
+            settings.telegram_bot_token.get_secret_value(),
+            base_url=settings.telegram_api_base_url,
+            max_rate=settings.telegram_max_rate,
+        )
+        found["tg"] = TelegramCourier(bot, app.store)
+    if settings.slack_bot_token is not None:
+        from bot.channels.slack.courier import SlackCourier, build_client
+
+        client = build_client(
+            settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
+        )
+        found["sl"] = SlackCourier(client)
+    return found
+
+
+def build_worker(
+    app: App,
+    found: Mapping[str, Courier] | None = None,
+    *,
+    grace_seconds: int = SHUTDOWN_GRACE_SECONDS,
+) -> Worker[Context]:
+    app.reminders.couriers.update(found if found is not None else couriers(app))
+    settings = app.settings
+
+    async def deliver_reminder(ctx: Context, *, user: list[str], reminder: str, due: int) -> str:
+        who = user_of(user)
+        try:
+            done = await app.reminders.deliver(who, reminder, int(due))
+        except Busy:
+            metrics.REMINDERS_FAILED.labels("busy").inc()
+            raise
+        except Exception:
+            metrics.REMINDERS_FAILED.labels("error").inc()
+            log.warning("reminder delivery failed, will retry", exc_info=True)
+            raise
+        return done.outcome
+
+    deliver_reminder.__qualname__ = DELIVER
+    deliver_reminder.__name__ = DELIVER
+
+    beats: list[asyncio.Task[None]] = []
+
+    async def startup(ctx: Context) -> None:
+        for courier in app.reminders.couriers.values():
+            initialize = getattr(getattr(courier, "bot", None), "initialize", None)
+            if initialize is not None:
+                await initialize()
+        beats.append(asyncio.create_task(_heartbeat(app)))
+        log.info("worker started", extra={"channels": ",".join(sorted(app.reminders.couriers))})
+
+    async def shutdown(ctx: Context) -> None:
+        for beat in beats:
+            beat.cancel()
+        for courier in app.reminders.couriers.values():
+            close = getattr(getattr(courier, "bot", None), "shutdown", None)
+            if close is not None:
+                with contextlib.suppress(Exception):
+                    await close()
+        log.info("worker stopped")
+
+    return Worker(
+        app.queue.queue,
+        functions=[(DELIVER, deliver_reminder)],
+        concurrency=settings.worker_concurrency,
+        startup=startup,
+        shutdown=shutdown,
+        timers=PartialTimersDict(
+            sweep=settings.reminder_sweep_seconds, schedule=1, abort=1, worker_info=10
+        ),
+        shutdown_grace_period_s=grace_seconds,
+        dequeue_timeout=1,  # so a stopping worker's job loops notice within a second
+    )
+
+
+async def _heartbeat(app: App) -> None:
+    while True:
+        metrics.WORKER_HEARTBEAT.set(time.time())
+        try:
+            pending: Any = await app.queue.pending()
+        except Exception:  # Redis away: say so, keep beating
+            pending = "unknown (Redis unreachable)"
+        log.info("worker alive", extra={"queued_reminders": pending})
+        await asyncio.sleep(HEARTBEAT_SECONDS)
+
+
+@contextlib.asynccontextmanager
+async def in_process_worker(app: App) -> AsyncIterator[Worker[Context]]:
+    """Reminders delivered by this same process (``kneecheck run``, ``telegram``, ``slack``):
+    a newcomer gets reminders without a second process. Signals stay with the bot's runner."""
+    worker = build_worker(app, grace_seconds=1)
+    worker.SIGNALS = []
+    task = asyncio.create_task(worker.start())
+    try:
+        yield worker
+    finally:
+        await worker.stop()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def run_worker(app: App) -> None:
+    """Run until SIGTERM/SIGINT (saq installs the handlers), then finish the jobs in hand.
+
+    With WORKER_PORT set it also serves /healthz (503 while Redis is unreachable) and
+    /metrics (reminders sent, failed, dropped; the heartbeat) for the platform's checks.
+    """
+    worker = build_worker(app)
+    runner: web.AppRunner | None = None
+    if app.settings.worker_port is not None:
+        from bot.web import create_health_app
+
+        runner = web.AppRunner(create_health_app(app), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, app.settings.host, app.settings.worker_port).start()
+        log.info("worker health on port %d", int(runner.addresses[0][1]))
+    try:
+        await worker.start()
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        await app.close()

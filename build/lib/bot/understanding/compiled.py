@@ -1,0 +1,173 @@
+"""A lexicon made ready to read with: every phrase in a word trie.
+
+Built once per locale when the catalog loads. Matching a message then costs, at each word,
+one dictionary step per word of the longest phrase that starts there, whatever the number
+of phrases ("my (mum|dad|...) ..." expands to thousands), so a read is linear in the
+length of the message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from bot.understanding.lexicon import Alternative, Category, Direction, Lexicon, expand
+from bot.understanding.spelling import Speller
+from bot.understanding.text import tokens
+from bot.understanding.values import ValueWords
+
+T = TypeVar("T")
+
+ANSWER = "answer"
+"""The kind of a concept that stands for an option of a question ("step/option")."""
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    words: tuple[str, ...]
+    concept: str
+    kind: str
+    weak: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CuePhrase:
+    words: tuple[str, ...]
+    category: Category
+    direction: Direction
+    scope: int
+    final: bool = False
+    across: bool = False
+
+
+@dataclass(frozen=True)
+class CompiledLexicon:
+    locale: str
+    phrases: Trie[Phrase]
+    cues: Trie[CuePhrase]
+    kinds: dict[str, str]
+    signs: dict[str, tuple[Alternative, ...]]
+    speller: Speller
+    terminators: frozenset[str]
+    joiners: frozenset[str]
+    subjects: frozenset[str]
+    vague: frozenset[str]
+    values: ValueWords | None
+    options: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Each question's option concepts ("location/behind"), in the flow's order."""
+
+
+def _words(phrase: str) -> tuple[str, ...]:
+    return tuple(t.text for t in tokens(phrase) if t.kind in ("word", "number"))
+
+
+class Trie(Generic[T]):
+    """Phrases by their words: ``next`` by the following word, ``ends`` the phrases that
+    end here."""
+
+    __slots__ = ("ends", "next")
+
+    def __init__(self) -> None:
+        self.next: dict[str, Trie[T]] = {}
+        self.ends: list[T] = []
+
+    def add(self, words: tuple[str, ...], item: T) -> None:
+        node = self
+        for word in words:
+            node = node.next.setdefault(word, Trie())
+        if item not in node.ends:
+            node.ends.append(item)
+
+    def matches(self, words: Sequence[str], start: int) -> Iterator[tuple[int, T]]:
+        """(end, item) for every phrase that starts at ``start``."""
+        node: Trie[T] | None = self
+        for end in range(start, len(words)):
+            node = node.next.get(words[end]) if node is not None else None
+            if node is None:
+                return
+            for item in node.ends:
+                yield end + 1, item
+
+
+def _trie(items: Iterable[Phrase] | Iterable[CuePhrase]) -> Trie[Any]:
+    trie: Trie[Any] = Trie()
+    for item in items:
+        if item.words:
+            trie.add(item.words, item)
+    return trie
+
+
+def _value_words(lexicon: Lexicon) -> ValueWords | None:
+    v = lexicon.values
+    if v is None:
+        return None
+
+    def tup(items: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+        return tuple(sorted({_words(p) for p in items}, key=lambda w: -len(w)))
+
+    return ValueWords(
+        numbers={_words(k)[0]: n for k, n in v.numbers.items()},
+        age_before=tup(v.age_before),
+        age_after=tup(v.age_after),
+        minutes=tup(v.minutes),
+        hours=tup(v.hours),
+        per_week=tup(v.per_week),
+        per_day=tup(v.per_day),
+        duration_before=frozenset(v.duration_before),
+        not_a_duration=frozenset(v.not_a_duration),
+        fixed_minutes=tuple((_words(k), n) for k, n in v.fixed_minutes.items()),
+        fixed_per_week=tuple((_words(k), n) for k, n in v.fixed_per_week.items()),
+        am=frozenset(v.am),
+        pm=frozenset(v.pm),
+        fixed_first=frozenset(
+            _words(k)[0] for k in (*v.fixed_minutes, *v.fixed_per_week) if _words(k)
+        ),
+    )
+
+
+def compile_lexicon(
+    lexicon: Lexicon, options: Mapping[str, Mapping[str, Iterable[str]]] | None = None
+) -> CompiledLexicon:
+    """``options``: each question's option phrases ({step: {option: phrases}}) from content."""
+    phrases: list[Phrase] = []
+    for cid, concept in lexicon.concepts.items():
+        patterns = [(p, False) for p in concept.phrases] + [(p, True) for p in concept.weak]
+        for pattern, weak in patterns:
+            phrases.extend(Phrase(_words(p), cid, concept.kind, weak) for p in expand(pattern))
+    kinds: dict[str, str] = {cid: c.kind for cid, c in lexicon.concepts.items()}
+    by_step: dict[str, tuple[str, ...]] = {}
+    for step, opts in (options or {}).items():
+        ids = []
+        for option, texts in opts.items():
+            cid = f"{step}/{option}"
+            ids.append(cid)
+            kinds[cid] = ANSWER
+            phrases.extend(Phrase(_words(p), cid, ANSWER) for t in texts for p in expand(t))
+        by_step[step] = tuple(ids)
+    cues = [
+        CuePhrase(_words(p), cue.category, cue.direction, cue.scope, cue.final, cue.across)
+        for cue in lexicon.context
+        for phrase in cue.phrases
+        for p in expand(phrase)
+    ]
+    vocabulary = {w for p in phrases for w in p.words}
+    vocabulary |= {w for c in cues for w in c.words}
+    if lexicon.values is not None:
+        vocabulary |= {
+            w for t in lexicon.values.model_dump().values() for p in t for w in _words(p)
+        }
+    return CompiledLexicon(
+        locale=lexicon.locale,
+        phrases=_trie(phrases),
+        cues=_trie(cues),
+        kinds=kinds,
+        signs=lexicon.signs,
+        speller=Speller(vocabulary, {w for p in lexicon.plain_words for w in _words(p)}),
+        terminators=frozenset(lexicon.terminators),
+        joiners=frozenset(lexicon.joiners),
+        subjects=frozenset(lexicon.subjects),
+        vague=frozenset(lexicon.vague_words),
+        values=_value_words(lexicon),
+        options=by_step,
+    )
