@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -85,7 +86,7 @@ async def _chat(settings: Settings, user: str, locale: str | None) -> None:
     chat.say("")
     app.reminders.couriers["cli"] = TerminalCourier(chat)
     try:
-        async with in_process_worker(app):
+        async with in_process_worker(app, grace_seconds=0):
             await chat.run()
     finally:
         await app.close()
@@ -249,10 +250,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         asyncio.run(_slack(settings, socket=socket))
         return 0
-    if args.command == "run":
-        asyncio.run(_chat(settings, "local", None))
-        return 0
-    asyncio.run(_chat(settings, args.user, args.locale))
+    # The terminal chat: the person reads the same screen the logs would go to, so only
+    # warnings show there unless LOG_LEVEL asks for more; Ctrl-C ends it at once (130).
+    if "LOG_LEVEL" not in os.environ:
+        logging.getLogger().setLevel(logging.WARNING)
+        # saq's shutdown on Ctrl-C leaves a cancelled gather that asyncio reports as an error.
+        logging.getLogger("asyncio").setLevel(logging.CRITICAL)
+    user, locale = ("local", None) if args.command == "run" else (args.user, args.locale)
+    try:
+        asyncio.run(_chat(settings, user, locale))
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
     return 0
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -112,3 +115,40 @@ def test_an_age_under_18_is_never_consent() -> None:
     out = chat(["I'm 15, is that ok?"])
     assert "talk to a parent or carer" in out
     assert "First, safety" not in out
+
+
+async def test_ctrl_c_ends_the_chat_at_once_without_a_traceback_or_log_lines() -> None:
+    """At a question, waiting for a line that will never come: Ctrl-C exits with 130 at once,
+    and the screen shows no traceback and no log line (LOG_LEVEL unset)."""
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("REDIS_URL", "TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN", "LOG_LEVEL")
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "chat",
+        cwd=ROOT,
+        env=environment,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    seen = b""
+    while b"Question 1 of" not in seen:  # the first question is on the screen
+        chunk = await asyncio.wait_for(process.stdout.read(4096), timeout=30)
+        assert chunk, "the chat ended before asking anything"
+        seen += chunk
+    process.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    out, err = await asyncio.wait_for(process.communicate(), timeout=10)
+    # Measured 0.06-0.55 s here (issue 15 aims at 1 s); 2 s leaves room for a slow CI host.
+    assert time.monotonic() - started < 2.0
+    assert process.returncode == 130
+    shown = (seen + out + err).decode()
+    assert "Traceback" not in shown
+    assert "INFO" not in shown
+    assert "ERROR" not in shown

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import threading
 from collections.abc import Callable
 from typing import TextIO
 
@@ -121,13 +122,33 @@ class TerminalChat:
         self.content = conversations.catalog.content(locale)
         self.shown: Reply | None = None
 
+    def _reader(self) -> asyncio.Queue[str]:
+        """Lines from stdin, read on a daemon thread: a blocked ``readline`` must not keep the
+        program alive after Ctrl-C (the default executor would wait for it)."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str] = asyncio.Queue()
+
+        def read() -> None:
+            while True:
+                line = self.stdin.readline()
+                try:
+                    loop.call_soon_threadsafe(queue.put_nowait, line)
+                except RuntimeError:  # the loop has closed: the chat is over
+                    return
+                if line == "":
+                    return
+
+        threading.Thread(target=read, name="terminal-stdin", daemon=True).start()
+        return queue
+
     def say(self, text: str) -> None:
         print(text, file=self.stdout, flush=True)
 
     async def run(self) -> None:
+        lines = self._reader()
         await self.send(Start(self.locale))
         while True:
-            line = await asyncio.to_thread(self.stdin.readline)
+            line = await lines.get()
             if line == "":
                 return
             if line.strip().lower() in ("/quit", "/exit"):

@@ -129,10 +129,11 @@ async def _heartbeat(app: App) -> None:
 
 
 @contextlib.asynccontextmanager
-async def in_process_worker(app: App) -> AsyncIterator[Worker[Context]]:
+async def in_process_worker(app: App, *, grace_seconds: int = 1) -> AsyncIterator[Worker[Context]]:
     """Reminders delivered by this same process (``kneecheck run``, ``telegram``, ``slack``):
-    a newcomer gets reminders without a second process. Signals stay with the bot's runner."""
-    worker = build_worker(app, grace_seconds=1)
+    a newcomer gets reminders without a second process. Signals stay with the bot's runner.
+    ``grace_seconds``: how long a reminder in hand may take to finish when it stops."""
+    worker = build_worker(app, grace_seconds=grace_seconds)
     worker.SIGNALS = []
     task = asyncio.create_task(worker.start())
     try:
