@@ -234,6 +234,11 @@ def _forward_stop(
     return j
 
 
+def _clause_ends(word: str, lex: CompiledLexicon) -> bool:
+    """Whether ``word`` starts a new clause: "it's gone now, and I feel fine"."""
+    return word in (".", ",") or word in lex.joiners or word in lex.terminators
+
+
 def _backward_stop(
     words: tuple[str, ...], start: int, scope: int, lex: CompiledLexicon, across: bool = False
 ) -> int:
@@ -265,7 +270,7 @@ def _apply_context(
         if cue.direction in ("forward", "both"):
             hi = _forward_stop(words, end, cue, starts, lex)
         if cue.direction in ("backward", "both"):
-            if cue.final and end < len(words) and words[end] not in (".", ","):
+            if cue.final and end < len(words) and not _clause_ends(words[end], lex):
                 continue
             lo = _backward_stop(words, start, cue.scope, lex, cue.across)
         # Only the mentions that start within the cue's reach: a bounded window.
@@ -348,8 +353,14 @@ def _signs(
     paired = _paired_sites(mentions, words, lex)
     signs: list[str] = []
     hints: list[str] = []
+    # Current findings by sentence, once per message rather than once per way of saying a sign.
+    by_sentence: dict[int, list[tuple[int, Mention]]] = {}
+    for n, m in enumerate(mentions):
+        if m.kind == "finding" and m.current:
+            by_sentence.setdefault(m.sentence, []).append((n, m))
+    events = {m.concept for m in mentions if m.kind == "event" and m.current}
     for sign, alternatives in lex.signs.items():
-        best = max((_holds(alt, mentions, paired) for alt in alternatives), default=0)
+        best = max((_holds(alt, by_sentence, events, paired) for alt in alternatives), default=0)
         if best == 2:
             signs.append(sign)
         elif best == 1:
@@ -357,16 +368,18 @@ def _signs(
     return tuple(signs), tuple(hints)
 
 
-def _holds(alt: Alternative, mentions: list[Mention], paired: dict[int, Mention | None]) -> int:
+def _holds(
+    alt: Alternative,
+    by_sentence: dict[int, list[tuple[int, Mention]]],
+    events: set[str],
+    paired: dict[int, Mention | None],
+) -> int:
     """2 when ``alt`` is stated, 1 when only hinted at, 0 when not said."""
-    if alt.events and not any(
-        m.kind == "event" and m.current and m.concept in alt.events for m in mentions
-    ):
+    if alt.events and events.isdisjoint(alt.events):
         return 0
-    current = [(n, m) for n, m in enumerate(mentions) if m.kind == "finding" and m.current]
     best = 0
-    for sentence in sorted({m.sentence for _, m in current}):
-        here = [(n, m) for n, m in current if m.sentence == sentence]
+    for sentence in sorted(by_sentence):
+        here = by_sentence[sentence]
         groups = [[(n, m) for n, m in here if m.concept in group] for group in alt.findings]
         if not all(groups):
             continue
