@@ -1,1 +1,0 @@
-"""kneecheck: a guided chatbot for knee muscle spasms."""

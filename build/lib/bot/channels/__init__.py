@@ -1,1 +1,0 @@
-"""Channel adapters: translate platform input to engine events and replies to platform output."""
