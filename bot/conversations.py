@@ -20,7 +20,7 @@ from bot.catalog.catalog import Catalog
 from bot.catalog.content import Content
 from bot.engine import Event, Restart, Start, Turn, advance
 from bot.engine.privacy import stored_data
-from bot.engine.replies import Effect, Reply, Section
+from bot.engine.replies import Effect, Reply, Section, notice
 from bot.engine.session import Session
 from bot.store.base import SessionStore
 from bot.store.keys import UserRef
@@ -63,11 +63,6 @@ class UserTurns:
                 del self._locks[user]
             else:
                 self._locks[user] = (lock, waiting - 1)
-
-
-def event_locale(event: Event) -> str | None:
-    locale = getattr(event, "locale", None)
-    return locale if isinstance(locale, str) else None
 
 
 async def _no_effects(user: UserRef, effects: Sequence[Effect]) -> Sequence[Reply] | None:
@@ -164,9 +159,9 @@ class Conversations:
             log.warning(
                 "turn given up after conflicting writes", extra={"user": user.hashed(self._salt)}
             )
-            content = self.catalog.content(event_locale(event) or None)
-            busy = Reply(kind="notice", sections=(Section(paragraphs=(content.ui["busy"],)),))
-            return Turn(session, (busy,))
+            locale = getattr(event, "locale", None) or (session.locale if session else None)
+            content = self.catalog.content(locale)
+            return Turn(session, (notice(content.ui["busy"]),))
         seconds = time.perf_counter() - started
         if self.observer is not None:
             self.observer(user.channel, event, turn, seconds)

@@ -36,7 +36,6 @@ class Source(_Strict):
 Reviewer = Literal["engineer", "gp", "physiotherapist", "pharmacist", "midwife", "nurse"]
 """Who checked an item against its source. ``engineer`` means checked word for word against the
 cited guidance but not yet signed off by a clinician (README: "Clinical review")."""
-CLINICIANS: frozenset[str] = frozenset({"gp", "physiotherapist", "pharmacist", "midwife", "nurse"})
 
 
 class _Reviewed(_Strict):

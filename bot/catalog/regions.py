@@ -38,9 +38,6 @@ class Where(_Strict):
     zones: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     languages: Languages = Languages()
 
-    def regions(self) -> set[str]:
-        return {*self.zones, *self.languages.regions, *self.languages.bare}
-
     def of(self, *, zone: str | None = None, language: str | None = None) -> str | None:
         """The region of an IANA ``zone`` (trusted first), else of a ``language`` tag."""
         if zone:

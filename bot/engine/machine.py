@@ -27,7 +27,7 @@ from bot.engine.events import (
     Toggle,
 )
 from bot.engine.questions import answer_text, asked_section, next_node, question
-from bot.engine.replies import Choice, Effect, Finished, Reply, Section, Stopped
+from bot.engine.replies import Choice, Effect, Finished, Reply, Section, Stopped, notice
 from bot.engine.session import AnswerValue, Session
 from bot.engine.typed import answer_for, later_answers, under_age
 from bot.frozen import frozen
@@ -67,7 +67,7 @@ class _Ctx:
 
     def notice(self, key: str, **fmt: str) -> Reply:
         text = self.content.ui[key].format(**fmt) if fmt else self.content.ui[key]
-        return Reply(kind="notice", sections=(Section(paragraphs=(text,)),))
+        return notice(text)
 
 
 def advance(
@@ -87,11 +87,11 @@ def advance(
     locale = getattr(event, "locale", None) or (session.locale if session else None)
     if isinstance(event, Start) and _offer_after_warning_sign(catalog, session, event.flow):
         ui = catalog.content(locale).ui
-        return Turn(session, (Reply("notice", (Section(paragraphs=(ui["offer_after_urgent"],)),)),))
+        return Turn(session, (notice(ui["offer_after_urgent"]),))
     wanted = _flow_of(event, session, flow_id)
     if wanted not in catalog.flows:  # a forged start button
         ui = catalog.content(locale).ui
-        return Turn(session, (Reply("notice", (Section(paragraphs=(ui["unknown_option"],)),)),))
+        return Turn(session, (notice(ui["unknown_option"]),))
     flow = catalog.flow(wanted)
     known = {k: v for k, v in (facts or {}).items() if v in flow.facts.get(k, ())}
     region = _region(catalog, session, event, facts)

@@ -73,6 +73,11 @@ class Reply:
         return "\n".join(parts)
 
 
+def notice(text: str) -> Reply:
+    """A one-paragraph message that asks nothing: "That question has already moved on"."""
+    return Reply(kind="notice", sections=(Section(paragraphs=(text,)),))
+
+
 @frozen
 class Finished:
     """The flow reached an outcome; ``tier`` is set for an assessment.

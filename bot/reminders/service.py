@@ -38,7 +38,7 @@ from bot.catalog.content import Content
 from bot.catalog.flow import FollowUp
 from bot.diary.model import Diary, Entry, Trend
 from bot.engine.machine import DEFAULT_FLOW
-from bot.engine.replies import Choice, Effect, Finished, Reply, Section, Stopped
+from bot.engine.replies import Choice, Effect, Finished, Reply, Section, Stopped, notice
 from bot.frozen import frozen
 from bot.reminders import model
 from bot.reminders.buttons import TIME_OPTION, ReminderPress
@@ -164,7 +164,7 @@ class ReminderService:
             return []
         log.info("self-care reminders paused", extra={"user": user.hashed(self.salt)})
         text = self.catalog.content(after.locale).ui["reminders_paused_urgent"]
-        return [Reply(kind="notice", sections=(Section(paragraphs=(text,)),))]
+        return [notice(text)]
 
     async def _keep_profile(self, user: UserRef, effect: Finished) -> None:
         """The finished check's answers: the stretch to remind of, and the summary."""
@@ -579,10 +579,6 @@ class ReminderService:
 
     async def profile(self, user: UserRef) -> dict[str, str | tuple[str, ...]]:
         return model.profile_answers(await self.store.get_value(user, PROFILE))
-
-
-def notice(text: str) -> Reply:
-    return Reply(kind="notice", sections=(Section(paragraphs=(text,)),))
 
 
 def _button(template: str, name: str, action: str, item: Reminder) -> Choice:

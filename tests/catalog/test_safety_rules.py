@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.catalog.loader import CatalogError
+from bot.catalog.checks import check_catalog
+from bot.catalog.loader import CONTENT_DIR, CatalogError, load_catalog
 from tests.catalog.test_check import Broken
 
 
@@ -126,3 +127,17 @@ def test_content_without_default_region_words_is_refused(broken: Broken) -> None
     del broken.en["regions"]["default"]
     with pytest.raises(CatalogError, match="default"):
         broken.check()
+
+
+def test_a_region_users_are_placed_in_needs_its_words(broken: Broken) -> None:
+    del broken.en["regions"]["nz"]
+    flows, content = broken.write()
+    (content / "regions").mkdir()
+    (content / "regions" / "where.yaml").write_text(
+        (CONTENT_DIR / "regions" / "where.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    problems = [str(p) for p in check_catalog(load_catalog(flows, content))]
+    assert (
+        f"{broken.content_file()}: regions.nz: content/regions/where.yaml places users in 'nz', "
+        "which has no words here"
+    ) in problems

@@ -43,6 +43,7 @@ from bot.catalog.checks.problem import Add, Problem
 from bot.catalog.checks.references import check_conditions, check_flow_texts, check_unused_texts
 from bot.catalog.checks.safety import (
     check_region_numbers,
+    check_region_words,
     check_reviewed,
     check_unsafe_picks,
     check_warning_signs_lead_to_urgent_advice,
@@ -117,6 +118,7 @@ def check_catalog(catalog: Catalog) -> list[Problem]:
         check_duplicate_texts(content, add)
         check_reviewed(content, add)
         check_region_numbers(content, add)
+        check_region_words(catalog.where, content, add)
         check_message_lengths(flows, content, add)
     reference = catalog.contents.get(catalog.default_locale)
     if reference is not None:

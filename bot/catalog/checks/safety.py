@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 from bot.catalog.checks.problem import Add
+from bot.catalog.checks.translations import flatten
 from bot.catalog.conditions import Condition
 from bot.catalog.content import Content, Sourced
 from bot.catalog.flow import Flow, Pick
 from bot.catalog.flow_queries import red_flag_options
+from bot.catalog.regions import Where
 from bot.engine.questions import next_node
 
 LITERAL_NUMBER = re.compile(r"(?<![\d{])\b(?:999|911|112|000|111)\b|A&E")
@@ -103,6 +105,17 @@ def _both_can_hold(flow: Flow, first: Condition, second: Condition) -> bool:
     return False
 
 
+def check_region_words(where: Where, content: Content, add: Add) -> None:
+    """Every region a time zone or language can place a user in has its words here; a
+    region without them would quietly fall back to the neutral "your local emergency number"."""
+    named = {*where.zones, *where.languages.regions, *where.languages.bare}
+    for region in sorted(named - content.regions.keys()):
+        add(
+            f"regions.{region}",
+            f"content/regions/where.yaml places users in {region!r}, which has no words here",
+        )
+
+
 def check_reviewed(content: Content, add: Add) -> None:
     """Every medical item names a source (the schema), a review date and a reviewer role."""
     for path, item in content.medical():
@@ -114,11 +127,13 @@ def check_reviewed(content: Content, add: Add) -> None:
 
 def check_region_numbers(content: Content, add: Add) -> None:
     """Emergency sentences name the number through ``{emergency}``, never a literal one."""
-    data = content.model_dump(exclude={"regions", "sources"})
-    for path, text in _strings(data):
-        if ".synonyms" in path:
+    for path, value in flatten(content.model_dump(exclude={"regions", "sources"})).items():
+        if path.endswith(".synonyms"):
             continue
-        found = LITERAL_NUMBER.search(text)
+        texts = value if isinstance(value, list) else [value]
+        found = next(
+            (f for t in texts if isinstance(t, str) and (f := LITERAL_NUMBER.search(t))), None
+        )
         if found:
             add(
                 path,
@@ -131,14 +146,3 @@ def check_region_numbers(content: Content, add: Add) -> None:
     emergency = content.tiers.get("emergency")
     if emergency is not None and "{emergency}" not in emergency.title:
         add("tiers.emergency.title", "the emergency heading must say to call {emergency}")
-
-
-def _strings(value: object, path: str = "") -> Iterator[tuple[str, str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, f"{path}.{key}" if path else str(key))
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            yield from _strings(item, f"{path}[{i}]")

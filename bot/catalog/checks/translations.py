@@ -37,13 +37,13 @@ def check_translation(reference: Content, content: Content, add: Add) -> None:
             )
 
 
-def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Dotted key paths of nested mappings; lists and scalars are leaves."""
     flat: dict[str, Any] = {}
     for key, value in data.items():
         path = f"{prefix}{key}"
         if isinstance(value, Mapping):
-            flat.update(_flatten(value, f"{path}."))
+            flat.update(flatten(value, f"{path}."))
         else:
             flat[path] = value
     return flat
@@ -52,7 +52,7 @@ def _flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 def _keys(content: Content) -> dict[str, Any]:
     # Only what the file sets: an optional key (help, answer, synonyms) in the
     # reference is a key the translation must also have.
-    return _flatten(content.model_dump(exclude_unset=True, exclude_none=True))
+    return flatten(content.model_dump(exclude_unset=True, exclude_none=True))
 
 
 def _placeholders(text: str) -> set[str] | None:
