@@ -222,7 +222,7 @@ def _forward_stop(
     j, counted = end, 0
     while j < len(words) and counted < cue.scope:
         word = words[j]
-        if word == "." or word in lex.terminators:
+        if word == "." or _terminates(words, j, lex):
             break
         if cue.category == "other" and word in lex.subjects and j > end:
             break  # "my husband says my calf is swollen": the user's own calf
@@ -232,6 +232,14 @@ def _forward_stop(
         counted += word != ","
         j += 1
     return j
+
+
+def _terminates(words: tuple[str, ...], j: int, lex: CompiledLexicon) -> bool:
+    """A word like "while" or "now" that turns the sentence, unless a noun ("for a while")."""
+    return words[j] in lex.terminators and not (j > 0 and words[j - 1] in NOUN_MARKERS)
+
+
+NOUN_MARKERS = frozenset({"a", "the", "that", "this"})
 
 
 def _clause_ends(word: str, lex: CompiledLexicon) -> bool:
@@ -246,7 +254,7 @@ def _backward_stop(
     while j >= 0 and counted < scope:
         if words[j] == "." or (
             not across
-            and (words[j] == "," or words[j] in lex.terminators or words[j] in lex.joiners)
+            and (words[j] == "," or _terminates(words, j, lex) or words[j] in lex.joiners)
         ):
             break
         counted += 1
@@ -359,8 +367,15 @@ def _signs(
         if m.kind == "finding" and m.current:
             by_sentence.setdefault(m.sentence, []).append((n, m))
     events = {m.concept for m in mentions if m.kind == "event" and m.current}
+    sites_in: dict[int, set[str]] = {}
+    for m in mentions:
+        if m.kind == "site" and m.current:
+            sites_in.setdefault(m.sentence, set()).add(m.concept)
     for sign, alternatives in lex.signs.items():
-        best = max((_holds(alt, by_sentence, events, paired) for alt in alternatives), default=0)
+        best = max(
+            (_holds(alt, by_sentence, events, paired, sites_in) for alt in alternatives),
+            default=0,
+        )
         if best == 2:
             signs.append(sign)
         elif best == 1:
@@ -373,8 +388,14 @@ def _holds(
     by_sentence: dict[int, list[tuple[int, Mention]]],
     events: set[str],
     paired: dict[int, Mention | None],
+    sites_in: dict[int, set[str]],
 ) -> int:
-    """2 when ``alt`` is stated, 1 when only hinted at, 0 when not said."""
+    """2 when ``alt`` is stated, 1 when only hinted at, 0 when not said.
+
+    A finding whose nearest site is the wrong one, in a sentence that also names a right
+    one, is a hint ("calf hurts when I pull my toes up and it's swollen"): which part is
+    swollen is unclear, so one yes/no question settles it rather than a guess either way.
+    """
     if alt.events and events.isdisjoint(alt.events):
         return 0
     best = 0
@@ -384,6 +405,8 @@ def _holds(
         if not all(groups):
             continue
         site_level = max(_site_level(alt, paired[n]) for n, _ in groups[0])
+        if site_level == 0 and not sites_in.get(sentence, set()).isdisjoint(alt.sites):
+            site_level = 1
         if site_level == 0:
             continue
         strong = all(any(not m.weak for _, m in g) for g in groups)

@@ -50,6 +50,10 @@ class Speller:
         """The vocabulary word(s) meant by ``word``; ``(word,)`` when none is close enough."""
         if word in self.vocabulary or word in self.plain or not word.isalpha():
             return (word,)
+        if word.endswith("s") and word[:-1] in self.vocabulary:
+            # "walking's hard work", "foot's dropping": the apostrophe is folded away, the
+            # "'s" (is / has) stays a word of its own for the phrases that read it.
+            return (word[:-1], "s")
         if len(word) >= MIN_FIXED:
             fixed = self._nearest(word)
             if fixed is not None:

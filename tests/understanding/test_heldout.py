@@ -25,7 +25,7 @@ FLOORS = {
     # First read 2026-12-02: recall 82.1%, emergency 77.1%, false escalation 17.7%.
     "fresh": (0.99, 1.0, 0.02, 0.0, 0),
     # First read 2026-12-02: recall 79.0%, emergency 75.3%, false escalation 17.2%.
-    "round6": (0.94, 0.96, 0.04, 0.0, 7),
+    "round6": (1.0, 1.0, 0.03, 0.0, 0),
 }
 
 
