@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check flows-check flows-eval bench-questions bench-understanding bench bench-engine bench-telegram bench-telegram-floor bench-slack bench-reminders bench-serve chat clean
+.PHONY: run test lint typecheck check flows-check flows-eval bench-questions bench-understanding bench-reading bench bench-engine bench-telegram bench-telegram-floor bench-slack bench-reminders bench-serve chat clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -48,6 +48,10 @@ bench-questions: $(STAMP)
 ## bench-understanding: CPU per typed message over the corpus, at the length cap, and start-up
 bench-understanding: $(STAMP)
 	$(BIN)/python -m bench.understanding
+
+## bench-reading: Flesch-Kincaid grade of every content string and of the golden replies
+bench-reading: $(STAMP)
+	$(BIN)/python -m bench.reading
 
 ## bench: conversation turns through Conversations on a real redis-server
 bench: $(STAMP)
