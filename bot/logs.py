@@ -4,6 +4,10 @@ Only what we choose goes into a record's fields (``extra=``): hashed user ids,
 channel, step, event kind, latency, error codes. Message text, answers and
 tokens are never passed to a logger, and the HTTP client loggers that would
 print request URLs (which carry the Telegram token) are held at WARNING.
+
+An error's stack trace is logged (an operator with 200 HTTP 500s and no trace has nothing
+to debug with) as frames and exception types only: an exception's message can hold what a
+user typed (a validation error quotes the input it refused), so it is never written.
 """
 
 from __future__ import annotations
@@ -12,7 +16,14 @@ import json
 import logging
 import re
 import sys
-from typing import Literal
+import traceback
+from types import TracebackType
+from typing import Literal, TypeAlias
+
+ExcInfo: TypeAlias = (
+    tuple[type[BaseException], BaseException, TracebackType | None] | tuple[None, None, None]
+)
+MAX_CHAINED = 3
 
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
@@ -22,6 +33,27 @@ _USER_ARG = re.compile(r"'user': \[[^\]]*\]")
 
 
 _SAQ_IDLE_STOP = "Some tasks did not finish within the shutdown grace period"
+
+
+def safe_trace(exc_info: ExcInfo) -> str:
+    """A traceback without any exception's message: frames, code lines and types, with the
+    causes ("during handling...") of a chained error, most recent call last."""
+    error = exc_info[1]
+    chain: list[BaseException] = []
+    while error is not None and len(chain) < MAX_CHAINED:
+        chain.append(error)
+        error = error.__cause__ or (None if error.__suppress_context__ else error.__context__)
+    lines: list[str] = []
+    for n, err in enumerate(reversed(chain)):
+        if n:
+            lines.append("which led to:")
+        lines.append("Traceback (most recent call last):")
+        for frame in traceback.extract_tb(err.__traceback__):
+            lines.append(f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}')
+            if frame.line:
+                lines.append(f"    {frame.line}")
+        lines.append(f"{type(err).__module__}.{type(err).__qualname__} (message not logged)")
+    return redact("\n".join(lines))
 
 
 def redact(text: str) -> str:
@@ -40,8 +72,8 @@ class RedactUsers(logging.Filter):
         masked = redact(message)
         if masked != message:
             record.msg, record.args = masked, None
-        if record.exc_info and record.exc_info[0] is not None and not record.exc_text:
-            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = safe_trace(record.exc_info)
         return True
 
 
@@ -60,10 +92,14 @@ class JsonFormatter(logging.Formatter):
                 )
         if record.exc_info and record.exc_info[0] is not None:
             payload["error"] = record.exc_info[0].__name__
+            payload["trace"] = safe_trace(record.exc_info)
         return json.dumps(payload, ensure_ascii=False)
 
 
 class TextFormatter(logging.Formatter):
+    def formatException(self, ei: ExcInfo) -> str:
+        return safe_trace(ei)
+
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
         fields = {

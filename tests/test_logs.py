@@ -65,3 +65,42 @@ def test_saqs_note_about_its_idle_loops_at_every_stop_is_not_logged() -> None:
     assert not RedactUsers().filter(idle)
     other = logging.LogRecord("saq", logging.WARNING, __file__, 1, "Sweeping job", None, None)
     assert RedactUsers().filter(other)
+
+
+TYPED = "my calf is swollen"
+
+
+def _failed_turn() -> logging.LogRecord:
+    import sys
+
+    def parse(typed: str) -> None:
+        raise ValueError(f"input {typed!r} is not valid")
+
+    try:
+        try:
+            parse(TYPED)
+        except ValueError as err:
+            raise RuntimeError(f"turn failed for {TYPED!r}") from err
+    except RuntimeError:
+        return logging.LogRecord(
+            "bot.channels", logging.ERROR, __file__, 1, "turn failed", None, sys.exc_info()
+        )
+
+
+def test_json_errors_carry_a_stack_trace_an_operator_can_debug_with() -> None:
+    data = json.loads(JsonFormatter().format(_failed_turn()))
+    assert data["error"] == "RuntimeError"
+    trace = data["trace"]
+    assert "in parse" in trace  # the frames, the cause first
+    assert "in _failed_turn" in trace
+    assert trace.index("ValueError") < trace.index("RuntimeError")
+
+
+def test_no_log_line_repeats_what_the_user_typed_in_an_exception_message() -> None:
+    failed = _failed_turn()
+    assert RedactUsers().filter(failed)
+    text = TextFormatter("%(levelname)s %(name)s %(message)s").format(failed)
+    json_line = JsonFormatter().format(_failed_turn())
+    for line in (text, json_line):
+        assert "swollen" not in line
+        assert "message not logged" in line
