@@ -56,6 +56,8 @@ class CompiledLexicon:
     values: ValueWords | None
     options: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Each question's option concepts ("location/behind"), in the flow's order."""
+    symbols: dict[int, str] = field(default_factory=dict)
+    """``str.translate`` table: each picture the lexicon knows, as its words."""
 
 
 def _words(phrase: str) -> tuple[str, ...]:
@@ -170,4 +172,5 @@ def compile_lexicon(
         vague=frozenset(lexicon.vague_words),
         values=_value_words(lexicon),
         options=by_step,
+        symbols={ord(c): f" {words} " for c, words in lexicon.symbols.items()},
     )

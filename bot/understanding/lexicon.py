@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ConceptKind = Literal["finding", "site", "event", "ignore"]
 """``site`` pairs with the nearest finding; ``event`` (an injury, a long journey) counts
@@ -109,10 +109,20 @@ class Lexicon(_Strict):
     question in passing ("good", "some", "often")."""
     subjects: tuple[str, ...] = ()
     """Words that end a cue's reach forwards only: the speaker turning to themselves."""
+    symbols: dict[str, str] = Field(default_factory=dict)
+    """Pictures people type for a word ("🚽 brown!!"): each one character, read as its words."""
     concepts: dict[str, Concept]
     context: tuple[Cue, ...] = ()
     signs: dict[str, tuple[Alternative, ...]]
     values: Values | None = None
+
+    @field_validator("symbols")
+    @classmethod
+    def _one_character_each(cls, symbols: dict[str, str]) -> dict[str, str]:
+        long = [s for s in symbols if len(s) != 1]
+        if long:
+            raise ValueError(f"symbols must be one character each: {long}")
+        return symbols
 
     @model_validator(mode="after")
     def _rules_name_concepts(self) -> Lexicon:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from bot.frozen import frozen
 from bot.understanding.compiled import ANSWER, CompiledLexicon, CuePhrase
 from bot.understanding.lexicon import LONG_DURATION, Alternative
-from bot.understanding.text import Token, tokens
+from bot.understanding.text import MAX_CHARS, Token, tokens
 from bot.understanding.values import Value, read_values
 
 LONG_MINUTES = 10
@@ -96,6 +96,8 @@ class Reading:
 
 
 def read(text: str, lex: CompiledLexicon) -> Reading:
+    if lex.symbols:
+        text = text[:MAX_CHARS].translate(lex.symbols)
     toks = _spelled(tokens(text), lex)
     words = tuple(t.text for t in toks)
     sentence_of = _sentences(toks)

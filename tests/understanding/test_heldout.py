@@ -1,9 +1,10 @@
 """The other corpora, each written by an author who saw neither the lexicon nor the others.
 
-``heldout/``, ``unseen/``, ``fresh/`` and ``round6/`` were measured before the lexicon was
-tuned on them (the README gives those first figures) and are development sets now; ``sealed/``
-is measured, not tuned on. Each has floors that may only go up. ``round6/`` is the newest and
-still short of the aims: its floors are where one round of tuning left it.
+``heldout/``, ``unseen/``, ``fresh/``, ``round6/`` and ``round7/`` were measured before the
+lexicon was tuned on them (the README gives those first figures) and are development sets
+now; ``sealed/`` is measured, not tuned on. Each has floors that may only go up. ``round6/``
+and ``fresh/`` are still short of the false-escalation aim (an aside in brackets and a past
+injury "at uni" still read as current).
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ FLOORS = {
     # as ordinary answers at most)
     "heldout": (0.99, 1.0, 0.01, 0.90, 0),
     "unseen": (0.99, 1.0, 0.01, 0.90, 0),
-    "sealed": (0.98, 1.0, 0.02, 0.85, 0),
+    "sealed": (0.99, 1.0, 0.01, 0.85, 0),
     # First read 2026-12-02: recall 82.1%, emergency 77.1%, false escalation 17.7%.
     "fresh": (0.99, 1.0, 0.02, 0.0, 0),
     # First read 2026-12-02: recall 79.0%, emergency 75.3%, false escalation 17.2%.
     "round6": (1.0, 1.0, 0.03, 0.0, 0),
+    # First read 2026-12-02 (after the structural changes of that day): recall 83.7%,
+    # emergency 84.1%, false escalation 7.3%, 43 warning signs recorded as answers.
+    "round7": (1.0, 1.0, 0.01, 0.0, 0),
 }
 
 

@@ -47,6 +47,8 @@ def test_resolved_since_reaches_back_only_to_what_it_is_about(catalog: Catalog) 
         "my calf is red and swollen but my knee is back to normal",
         "my calf is swollen and hot, the cramp went down overnight",
         "my calf is swollen and it hurts, the pain was fine since then",
+        "my calf is swollen and hot, the cramp went away within a day",
+        "my calf is swollen and warm, the cramp lets go in 20 seconds",
     ):
         assert "clot_leg" in read(still, lex).signs, still
 
@@ -85,3 +87,21 @@ def test_only_the_first_thousand_characters_are_read(catalog: Catalog) -> None:
     assert len(tokens(huge)) <= MAX_CHARS
     reading = read(huge + " my calf is swollen", catalog.lexicon("en"))
     assert reading.signs == ()  # past the cap: not read at all (bench.understanding times it)
+
+
+def test_a_wrong_nearest_site_with_a_right_one_in_the_sentence_is_asked_about(
+    catalog: Catalog,
+) -> None:
+    """Which part is swollen is unclear: one yes/no question, not a guess either way."""
+    reading = read(
+        "calf hurts when I pull my toes towards me and it's swollen", catalog.lexicon("en")
+    )
+    assert "clot_leg" in reading.signs + reading.hints
+
+
+def test_pictures_contractions_and_nouns_that_end_no_clause(catalog: Catalog) -> None:
+    lex = catalog.lexicon("en")
+    assert read("🚽 brown!!", lex).signs == ("dark_urine",)  # a toilet picture
+    assert read("since the fall walking's hard work", lex).hints == ("cant_bear_weight",)
+    # "a while" is a noun, not "while" turning the sentence: the past stays the past.
+    assert read("my foot went numb for a while after my hip op in 2012", lex).signs == ()
