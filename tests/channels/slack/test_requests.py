@@ -3,6 +3,7 @@ bad signatures, re-deliveries, and Redis being down. Each says so, or stays sile
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import AsyncIterator
 
@@ -178,6 +179,26 @@ async def test_bad_signatures_and_stale_timestamps_get_401_and_do_nothing(
     assert fake.calls == []
     assert fake.responses == []
     assert await redis_client.keys("*") == []
+
+
+async def test_a_forged_request_leaves_nothing_it_carried_in_any_log(
+    fake: FakeSlack, bot: BotProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    """slack_bolt logs a request that fails its signature check with the whole body (user,
+    DM channel, typed text); kneecheck checks first, so not even DEBUG logging sees it."""
+    typed = "my calf is swollen and red"
+    body = message_event_body(
+        user_id="U0FORGED", channel_id="DU0FORGED", text=typed, event_id="EvF"
+    )
+    caplog.set_level(logging.DEBUG)
+    for noisy in ("slack_bolt", "slack_sdk"):
+        caplog.set_level(logging.DEBUG, logger=noisy)
+    assert (await post(bot.url, body, SlackSigner("not-the-secret").sign(body)))[0] == 401
+    assert (await post(bot.url, body, {}))[0] == 401
+    await bot.idle()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in (typed, "U0FORGED", "DU0FORGED"):
+        assert secret not in logged
 
 
 async def test_a_redelivered_event_is_acted_on_once_across_processes(
