@@ -8,6 +8,7 @@ length of the message.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -25,15 +26,18 @@ ANSWER = "answer"
 
 @dataclass(frozen=True, slots=True)
 class Phrase:
-    words: tuple[str, ...]
+    """What a phrase means; its words are the trie's path to it. Equal phrases are one
+    object: tens of thousands of expanded phrases share a few hundred of these."""
+
     concept: str
     kind: str
     weak: bool = False
+    specific: bool = True
+    """Says which option it means even of a question not asked ("calf", not "ok")."""
 
 
 @dataclass(frozen=True, slots=True)
 class CuePhrase:
-    words: tuple[str, ...]
     category: Category
     direction: Direction
     scope: int
@@ -60,26 +64,42 @@ class CompiledLexicon:
     """``str.translate`` table: each picture the lexicon knows, as its words."""
 
 
+SPECIFIC_LETTERS = 4
+
+
 def _words(phrase: str) -> tuple[str, ...]:
-    return tuple(t.text for t in tokens(phrase) if t.kind in ("word", "number"))
+    return tuple(sys.intern(t.text) for t in tokens(phrase) if t.kind in ("word", "number"))
+
+
+def specific(phrase: tuple[str, ...], vague: frozenset[str]) -> bool:
+    """Says something of its own: "calf", "every day", "at night"; not "ok", "a bit"."""
+    if len(phrase) == 1:
+        return len(phrase[0]) >= SPECIFIC_LETTERS and phrase[0] not in vague
+    return any(len(w) > 2 and w not in vague for w in phrase)
+
+
+_NO_NEXT: dict[str, Any] = {}
 
 
 class Trie(Generic[T]):
     """Phrases by their words: ``next`` by the following word, ``ends`` the phrases that
-    end here."""
+    end here. Most nodes are leaves: they share one empty ``next`` and hold a tuple, which
+    keeps the expanded lexicon to a few tens of megabytes."""
 
     __slots__ = ("ends", "next")
 
     def __init__(self) -> None:
-        self.next: dict[str, Trie[T]] = {}
-        self.ends: list[T] = []
+        self.next: dict[str, Trie[T]] = _NO_NEXT
+        self.ends: tuple[T, ...] = ()
 
     def add(self, words: tuple[str, ...], item: T) -> None:
         node = self
         for word in words:
+            if node.next is _NO_NEXT:
+                node.next = {}
             node = node.next.setdefault(word, Trie())
         if item not in node.ends:
-            node.ends.append(item)
+            node.ends = (*node.ends, item)
 
     def matches(self, words: Sequence[str], start: int) -> Iterator[tuple[int, T]]:
         """(end, item) for every phrase that starts at ``start``."""
@@ -92,12 +112,20 @@ class Trie(Generic[T]):
                 yield end + 1, item
 
 
-def _trie(items: Iterable[Phrase] | Iterable[CuePhrase]) -> Trie[Any]:
-    trie: Trie[Any] = Trie()
-    for item in items:
-        if item.words:
-            trie.add(item.words, item)
-    return trie
+class _Builder(Generic[T]):
+    """Fills a trie as phrases are expanded (no list of them all at once), with each
+    distinct meaning stored once, and collects the words the speller may correct into."""
+
+    def __init__(self, vocabulary: set[str]) -> None:
+        self.trie: Trie[T] = Trie()
+        self.vocabulary = vocabulary
+        self._shared: dict[T, T] = {}
+
+    def add(self, words: tuple[str, ...], item: T) -> None:
+        if not words:
+            return
+        self.vocabulary.update(words)
+        self.trie.add(words, self._shared.setdefault(item, item))
 
 
 def _value_words(lexicon: Lexicon) -> ValueWords | None:
@@ -132,11 +160,20 @@ def compile_lexicon(
     lexicon: Lexicon, options: Mapping[str, Mapping[str, Iterable[str]]] | None = None
 ) -> CompiledLexicon:
     """``options``: each question's option phrases ({step: {option: phrases}}) from content."""
-    phrases: list[Phrase] = []
+    vocabulary: set[str] = set()
+    vague = frozenset(lexicon.vague_words)
+    phrases: _Builder[Phrase] = _Builder(vocabulary)
+
+    def add(pattern: str, concept: str, kind: str, weak: bool = False) -> None:
+        for p in expand(pattern):
+            words = _words(p)
+            phrases.add(words, Phrase(concept, kind, weak, specific(words, vague)))
+
     for cid, concept in lexicon.concepts.items():
-        patterns = [(p, False) for p in concept.phrases] + [(p, True) for p in concept.weak]
-        for pattern, weak in patterns:
-            phrases.extend(Phrase(_words(p), cid, concept.kind, weak) for p in expand(pattern))
+        for pattern in concept.phrases:
+            add(pattern, cid, concept.kind)
+        for pattern in concept.weak:
+            add(pattern, cid, concept.kind, weak=True)
     kinds: dict[str, str] = {cid: c.kind for cid, c in lexicon.concepts.items()}
     by_step: dict[str, tuple[str, ...]] = {}
     for step, opts in (options or {}).items():
@@ -145,31 +182,30 @@ def compile_lexicon(
             cid = f"{step}/{option}"
             ids.append(cid)
             kinds[cid] = ANSWER
-            phrases.extend(Phrase(_words(p), cid, ANSWER) for t in texts for p in expand(t))
+            for text in texts:
+                add(text, cid, ANSWER)
         by_step[step] = tuple(ids)
-    cues = [
-        CuePhrase(_words(p), cue.category, cue.direction, cue.scope, cue.final, cue.across)
-        for cue in lexicon.context
-        for phrase in cue.phrases
-        for p in expand(phrase)
-    ]
-    vocabulary = {w for p in phrases for w in p.words}
-    vocabulary |= {w for c in cues for w in c.words}
+    cues: _Builder[CuePhrase] = _Builder(vocabulary)
+    for cue in lexicon.context:
+        meaning = CuePhrase(cue.category, cue.direction, cue.scope, cue.final, cue.across)
+        for phrase in cue.phrases:
+            for p in expand(phrase):
+                cues.add(_words(p), meaning)
     if lexicon.values is not None:
         vocabulary |= {
             w for t in lexicon.values.model_dump().values() for p in t for w in _words(p)
         }
     return CompiledLexicon(
         locale=lexicon.locale,
-        phrases=_trie(phrases),
-        cues=_trie(cues),
+        phrases=phrases.trie,
+        cues=cues.trie,
         kinds=kinds,
         signs=lexicon.signs,
         speller=Speller(vocabulary, {w for p in lexicon.plain_words for w in _words(p)}),
         terminators=frozenset(lexicon.terminators),
         joiners=frozenset(lexicon.joiners),
         subjects=frozenset(lexicon.subjects),
-        vague=frozenset(lexicon.vague_words),
+        vague=vague,
         values=_value_words(lexicon),
         options=by_step,
         symbols={ord(c): f" {words} " for c, words in lexicon.symbols.items()},

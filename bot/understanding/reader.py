@@ -28,7 +28,6 @@ from bot.understanding.text import MAX_CHARS, Token, tokens
 from bot.understanding.values import Value, read_values
 
 LONG_MINUTES = 10
-SPECIFIC_LETTERS = 4
 BLOCKED_KINDS = frozenset({"finding", "site", "event"})
 """What an ``ignore`` phrase hides: not answers ("hot weather" still says dehydration)."""
 
@@ -138,9 +137,8 @@ def _match(
     cues: list[tuple[int, int, CuePhrase]] = []
     for i in range(len(words)):
         for end, p in lex.phrases.matches(words, i):
-            specific = _specific(p.words, lex.vague)
             mentions.append(
-                Mention(p.concept, p.kind, i, end, sentence_of[i], p.weak, specific=specific)
+                Mention(p.concept, p.kind, i, end, sentence_of[i], p.weak, specific=p.specific)
             )
         cues.extend((i, end, c) for end, c in lex.cues.matches(words, i))
     ignored = [(m.start, m.end) for m in mentions if m.kind == "ignore"]
@@ -152,13 +150,6 @@ def _match(
             if m.kind == ANSWER or (m.kind != "ignore" and covered[m.start] < m.end)
         ]
     return _outermost(mentions), _resolved(cues, mentions)
-
-
-def _specific(phrase: tuple[str, ...], vague: frozenset[str]) -> bool:
-    """Says something of its own: "calf", "every day", "at night"; not "ok", "a bit"."""
-    if len(phrase) == 1:
-        return len(phrase[0]) >= SPECIFIC_LETTERS and phrase[0] not in vague
-    return any(len(w) > 2 and w not in vague for w in phrase)
 
 
 def _outermost(mentions: list[Mention]) -> list[Mention]:
