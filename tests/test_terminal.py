@@ -13,10 +13,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+WIDTH = 80
+"""No terminal here: the chat wraps to 80 columns."""
 
 
 def chat(lines: list[str], **env: str) -> str:
-    """Run `kneecheck chat` with ``lines`` on stdin (no REDIS_URL: the embedded store)."""
+    """Run `kneecheck chat` with ``lines`` on stdin (no REDIS_URL: the embedded store);
+    what it printed, with its line wrapping undone (every line and indent one space)."""
     environment = {
         k: v
         for k, v in os.environ.items()
@@ -33,7 +36,8 @@ def chat(lines: list[str], **env: str) -> str:
         timeout=60,
         check=True,
     )
-    return done.stdout
+    assert all(len(line) <= WIDTH for line in done.stdout.splitlines()[2:])  # after the banner
+    return " ".join(done.stdout.split())
 
 
 def test_a_piped_conversation_reaches_the_personalised_assessment() -> None:

@@ -8,7 +8,9 @@ translates: the engine decides, :class:`Conversations` stores.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sys
+import textwrap
 import threading
 from collections.abc import Callable
 from typing import TextIO
@@ -44,22 +46,58 @@ COMMANDS: dict[str, Callable[[], Event]] = {
 }
 
 
-def render(reply: Reply, content: Content) -> str:
-    """A reply as terminal text: titles underlined, bullets, numbered steps and choices."""
-    if reply.kind == "answered":
-        return f"  -> {reply.text()}"
+MIN_WIDTH, MAX_WIDTH = 40, 100
+"""Lines are wrapped to the terminal, but never wider than reads comfortably."""
+
+
+def width() -> int:
+    return max(MIN_WIDTH, min(MAX_WIDTH, shutil.get_terminal_size((80, 24)).columns))
+
+
+def _wrapped(text: str, columns: int, first: str = "", rest: str = "") -> list[str]:
+    """``text`` wrapped at word boundaries, its first line after ``first`` and the others
+    indented under the text (a bullet's second line starts under its first word)."""
     lines: list[str] = []
+    for n, paragraph in enumerate(text.split("\n")):
+        lines += textwrap.wrap(
+            paragraph,
+            columns,
+            initial_indent=first if n == 0 else rest,
+            subsequent_indent=rest,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [""]
+    return lines
+
+
+def render(reply: Reply, content: Content, columns: int | None = None) -> str:
+    """A reply as terminal text, wrapped to ``columns``: the first title underlined with
+    "=", later ones with "-", so a reply's heading stands out from its sections; bullets,
+    numbered steps and choices indented under their first word."""
+    columns = columns or width()
+    if reply.kind == "answered":
+        return "\n".join(_wrapped(reply.text(), columns, "  -> ", "     "))
+    lines: list[str] = []
+    titled = 0
     for section in reply.sections:
         if section.title:
-            lines += ["", section.title, "-" * min(len(section.title), 60)]
-        lines += list(section.paragraphs)
-        lines += [f"  * {b}" for b in section.bullets]
-        lines += [f"  {i}. {s}" for i, s in enumerate(section.steps, 1)]
+            rule = "=" if titled == 0 else "-"
+            titled += 1
+            title = _wrapped(section.title, columns)
+            lines += ["", *title, rule * min(max(len(t) for t in title), columns)]
+        for paragraph in section.paragraphs:
+            lines += _wrapped(paragraph, columns)
+        for b in section.bullets:
+            lines += _wrapped(b, columns, "  * ", "    ")
+        for i, step in enumerate(section.steps, 1):
+            at = f"  {i}. "
+            lines += _wrapped(step, columns, at, " " * len(at))
     for number, choice in enumerate(reply.choices, 1):
         mark = "[x] " if choice.selected else ("[ ] " if choice.action == "toggle" else "")
-        lines.append(f"  {number}) {mark}{choice.label}")
+        first = f"  {number}) {mark}"
+        lines += _wrapped(choice.label, columns, first, " " * len(first))
     if reply.multi:
-        lines.append(content.ui["terminal_multi_hint"])
+        lines += _wrapped(content.ui["terminal_multi_hint"], columns)
     return "\n".join(lines).lstrip("\n")
 
 
@@ -167,7 +205,10 @@ class TerminalChat:
     async def command(self, text: str) -> bool:
         """Commands that are not conversation events: help, mydata, forget, quit."""
         if text == "/help":
-            self.say(self.content.ui["help"])
+            self.say("\n".join(_wrapped(self.content.ui["help"], width())))
+            if self.shown is not None:  # the question still waits: show it again
+                self.say("")
+                self.show(self.shown)
         elif text == "/mydata":
             self.say(
                 render(await self.conversations.stored_data(self.user, self.locale), self.content)

@@ -62,6 +62,16 @@ def stale_button(chat: Recording, turn: UserTurn) -> bool:
     return not on_screen and any("already moved on" in c for c in turn.expect.contains)
 
 
+WIDTH = 80
+"""Every line printed fits a terminal of this width."""
+
+
+def unwrapped(text: str) -> str:
+    """The printed text with line breaks and indents as single spaces, for the transcript's
+    expected phrases (a wrapped line may break one anywhere)."""
+    return " ".join(text.split())
+
+
 def number(chat: Recording, value: str) -> str:
     """The number printed next to the choice ``value`` (an option id, done, back...)."""
     shown = chat.shown
@@ -107,13 +117,14 @@ async def test_golden_transcript_in_the_terminal(
         if turn.expect is None:
             continue
         last = said[-1]
-        text = render(last, chat.content)
+        text = render(last, chat.content, columns=WIDTH)
+        assert all(len(line) <= WIDTH for line in text.splitlines()), text
         problems = turn.expect.problems(
             kind=last.kind,
             step=last.step,
             tier=last.tier,
-            text=text,
-            turn_text="\n".join(render(r, chat.content) for r in said),
+            text=unwrapped(text),
+            turn_text=unwrapped("\n".join(render(r, chat.content) for r in said)),
         )
         assert not problems, (
             f"{transcript.file}, turn {number_} ({turn.action}): {'; '.join(problems)}\n"
