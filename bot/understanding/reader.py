@@ -385,9 +385,10 @@ def _holds(
 ) -> int:
     """2 when ``alt`` is stated, 1 when only hinted at, 0 when not said.
 
-    A finding whose nearest site is the wrong one, in a sentence that also names a right
-    one, is a hint ("calf hurts when I pull my toes up and it's swollen"): which part is
-    swollen is unclear, so one yes/no question settles it rather than a guess either way.
+    A finding whose nearest site is the wrong one, in a message that also names a right
+    one, is a hint ("calf hurts when I pull my toes up and it's swollen", "kneecap. It gets
+    stuck and I had to hop to the loo"): which part is meant is unclear, so one yes/no
+    question settles it rather than a guess either way.
     """
     if alt.events and events.isdisjoint(alt.events):
         return 0
@@ -398,7 +399,7 @@ def _holds(
         if not all(groups):
             continue
         site_level = max(_site_level(alt, paired[n]) for n, _ in groups[0])
-        if site_level == 0 and not sites_in.get(sentence, set()).isdisjoint(alt.sites):
+        if site_level == 0 and any(not named.isdisjoint(alt.sites) for named in sites_in.values()):
             site_level = 1
         if site_level == 0:
             continue
