@@ -51,7 +51,7 @@ def test_a_piped_conversation_reaches_the_personalised_assessment() -> None:
     assert "Question 1 of 12" in out
     assert "Question 14 of 14" in out
     assert "See a doctor or physiotherapist within the next few days" in out
-    assert "Because you said it started after hard exercise without a warm-up or cool-down" in out
+    assert "Because you said it started after you did hard exercise with no warm-up or cool-down" in out
     assert "Stretch: calf" in out
     assert "not a substitute for professional medical advice" in out
 
@@ -93,7 +93,7 @@ def test_follow_up_check_in_diary_and_summary_in_the_terminal() -> None:
     assert "please see a doctor or physiotherapist" in out
     # "7" typed at the 0-10 question is 7, not the 7th answer (which is 6).
     assert "Worse, spasms: 6 or more, severity 7/10" in out  # the diary, as text
-    assert "Knee spasm summary for a doctor or physiotherapist" in out
+    assert "Your knee spasms: notes for a doctor or physiotherapist" in out
     assert "Your check-in diary: 1 entries" in out
 
 

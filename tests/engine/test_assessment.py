@@ -42,9 +42,9 @@ def test_causes_come_with_the_users_own_reasons(chat: EngineChat, content: Conte
     reply = result_for(chat, location="above", triggers=["exercise"], activity="heavy")
     assert causes_shown(reply) == [content.causes["overuse"].title]
     assert (
-        "Because you said it started after hard exercise without a warm-up or cool-down; "
+        "Because you said it started after you did hard exercise with no warm-up or cool-down; "
         "you are an athlete or do heavy physical work; "
-        "you feel it above the knee, where overuse of the thigh muscles is a common cause."
+        "you feel it above the knee, where using the thigh muscles too much is a common cause."
     ) in reply.text()
 
 

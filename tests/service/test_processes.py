@@ -306,10 +306,10 @@ async def test_serve_and_worker_processes_survive_a_redis_outage_and_log_no_user
     await until_status(deployment.worker_url("/healthz"), 503)
     location = deployment.telegram.messages(TG_USER)[-1].buttons()[0][1]
     notice = await tg.press(location)
-    assert "temporarily unavailable" in notice
+    assert "not working right now" in notice
     await slack.tick("none")
     await slack.press("done")
-    await until(lambda: any("temporarily unavailable" in m.text for m in slack.whispers()))
+    await until(lambda: any("not working right now" in m.text for m in slack.whispers()))
     await until(lambda: time.time() > due + 1)
     assert deployment.alive()
 

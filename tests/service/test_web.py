@@ -134,7 +134,7 @@ async def test_health_follows_redis_and_metrics_count_turns(service: Service) ->
     assert status == 503
     assert "redis unreachable" in body
     assert await post(url, start_update(11, 987650602), {SECRET_HEADER: WEBHOOK_SECRET}) == 200
-    assert "temporarily unavailable" in service.telegram.last(987650602).plain_text
+    assert "not working right now" in service.telegram.last(987650602).plain_text
     _, metrics = await get(f"{service.url}/metrics")
     assert errors(metrics, "redis") >= 1  # the outage shows where operators look
 

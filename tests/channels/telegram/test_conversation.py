@@ -25,7 +25,7 @@ async def test_a_self_care_route_reaches_the_personalised_assessment(alice: Tele
 
     result = alice.texts_since(before)
     assert "Self-care is a reasonable start" in result
-    assert "Because you said it started after hard exercise without a warm-up" in result
+    assert "Because you said it started after you did hard exercise with no warm-up" in result
     assert "Stretch: front of the thigh (quadriceps)" in result
     assert "not a substitute for professional medical advice" in result
     assert all(len(m.plain_text) <= 4096 for m in alice.messages)

@@ -121,9 +121,9 @@ async def test_while_redis_is_down_users_are_told_and_nothing_is_lost(
         await alice.press("agree")
         server.stop(keep_data=True)
         await alice.send("none")
-        assert "temporarily unavailable" in alice.last_text
+        assert "not working right now" in alice.last_text
         notice = await alice.tap(alice.keyboard_message, alice.keyboard_message.buttons()[0][1])
-        assert "temporarily unavailable" in notice
+        assert "not working right now" in notice
         server.start()  # same port, same data: the conversation goes on where it was
         await alice.send("none")
         assert alice.current_step == "location"
