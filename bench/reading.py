@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     catalog = load_catalog()
     content = catalog.contents[catalog.locale_for(args.locale)]  # placeholders unfilled
     strings = reading.measure(reading.reader_texts(content))
-    long = [r for r in strings if r.words >= MIN_WORDS]
+    long = reading.long_strings(strings)
     summary = reading.summarise(strings)
 
     print(f"Flesch-Kincaid grade (textstat), content {content.locale!r}")

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from bot.catalog.catalog import Catalog
-from bot.catalog.checks import check_catalog
+from bot.catalog.checks import check_catalog, reading
 from bot.catalog.graph import mermaid
 from bot.catalog.loader import CONTENT_DIR, FLOWS_DIR, CatalogError, load_catalog
 
@@ -26,7 +26,7 @@ def run_check(flows_dir: Path | None, content_dir: Path | None) -> int:
     else:
         lines = [f"{_relative(p.file)}: {p.path}: {p.message}" for p in check_catalog(catalog)]
         if not lines:
-            print(f"flows check: OK ({_summary(catalog)})")
+            print(f"flows check: OK ({_summary(catalog)}{_reading(catalog)})")
             return 0
     for line in lines:
         print(line)
@@ -62,6 +62,20 @@ def _summary(catalog: Catalog) -> str:
             _count(steps, "step"),
             _count(len(catalog.contents), "locale"),
         )
+    )
+
+
+def _reading(catalog: Catalog) -> str:
+    """The default locale's reading grades, when it is English and textstat is installed
+    (``make bench-reading`` lists every string)."""
+    content = catalog.contents.get(catalog.default_locale)
+    if content is None or not content.locale.startswith("en") or not reading.available():
+        return ""
+    readings = reading.measure(reading.reader_texts(content))
+    long = reading.summarise(reading.long_strings(readings))
+    return (
+        f"; reading grade of {long.strings} strings of {reading.MIN_WORDS}+ words: "
+        f"median {long.median:.1f}, 90th percentile {long.p90:.1f}"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -23,7 +24,11 @@ def dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
 
 def test_check_ok(capsys: pytest.CaptureFixture[str]) -> None:
     assert run_check(None, None) == 0
-    assert capsys.readouterr().out == "flows check: OK (3 flows, 22 steps, 1 locale)\n"
+    assert re.fullmatch(
+        r"flows check: OK \(3 flows, 22 steps, 1 locale; reading grade of \d+ strings of 8\+ "
+        r"words: median \d\.\d, 90th percentile \d\.\d\)\n",
+        capsys.readouterr().out,
+    )
 
 
 def test_check_prints_each_problem_and_a_count(

@@ -18,8 +18,9 @@ One module per kind of check: :mod:`.paths` (the transition graph),
 one part uses that another lacks), :mod:`.assessment` (the assessment rules and
 the sections built from them), :mod:`.limits` (Telegram's sizes), :mod:`.safety`
 (the clinical rules: warning signs lead to urgent advice, no unsafe self-care,
-region-aware numbers, reviewed items) and :mod:`.translations` (keys and
-placeholders against the default locale).
+region-aware numbers, reviewed items), :mod:`.translations` (keys and
+placeholders against the default locale) and :mod:`.reading` (the Flesch-Kincaid grade of
+every English string a user reads, shared/CLINICAL.md rule 6).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from bot.catalog.checks.limits import (
 from bot.catalog.checks.options import check_duplicate_texts, check_options
 from bot.catalog.checks.paths import check_paths
 from bot.catalog.checks.problem import Add, Problem
+from bot.catalog.checks.reading import check_reading_level
 from bot.catalog.checks.references import check_conditions, check_flow_texts, check_unused_texts
 from bot.catalog.checks.safety import (
     check_region_numbers,
@@ -120,6 +122,8 @@ def check_catalog(catalog: Catalog) -> list[Problem]:
         check_region_numbers(content, add)
         check_region_words(catalog.where, content, add)
         check_message_lengths(flows, content, add)
+        if content.locale.split("-")[0] == "en":  # Flesch-Kincaid is an English measure
+            check_reading_level(content, add)
     reference = catalog.contents.get(catalog.default_locale)
     if reference is not None:
         check_format_strings(reference, sink("content", reference.locale))
