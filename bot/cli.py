@@ -216,6 +216,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"kneecheck: {line}", file=sys.stderr)
         return 2
     _logging(settings)
+    if args.command in ("worker", "serve", "telegram", "slack"):
+        from bot.serving import arm_exit_deadline
+
+        arm_exit_deadline()
     if args.command == "config":
         for name, value in settings.described().items():
             print(f"{name}={value}")

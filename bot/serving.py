@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import os
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -22,6 +24,38 @@ log = logging.getLogger(__name__)
 
 SHUTDOWN_GRACE_SECONDS = 8.0
 """SIGTERM must end the process within 10 s; in-flight turns get this long to finish."""
+EXIT_DEADLINE_SECONDS = 9.5
+"""After SIGTERM the process is gone by then, whatever still hangs (a platform call that
+never answers, a client that will not close). Nothing is lost by it: a turn whose replies
+were not sent is in the outbox and goes out on the platform's re-delivery or the user's
+next message."""
+
+
+class _Deadline:
+    """Armed by the command line (a real process), never by tests that serve in-process."""
+
+    armed = False
+    _timer: threading.Timer | None = None
+
+    @classmethod
+    def start(cls) -> None:
+        if not cls.armed or cls._timer is not None:
+            return
+        # A thread, not the event loop: the loop may be the thing that is stuck.
+        cls._timer = threading.Timer(EXIT_DEADLINE_SECONDS, cls._exit)
+        cls._timer.daemon = True
+        cls._timer.start()
+
+    @staticmethod
+    def _exit() -> None:
+        log.warning("shutdown took %.1f s: exiting now", EXIT_DEADLINE_SECONDS)
+        logging.shutdown()
+        os._exit(0)
+
+
+def arm_exit_deadline() -> None:
+    """From now on a stop signal ends the process within :data:`EXIT_DEADLINE_SECONDS`."""
+    _Deadline.armed = True
 
 
 YOUNG_COLLECTION_THRESHOLD = 10_000
@@ -58,8 +92,12 @@ class Stopper:
     def __enter__(self) -> asyncio.Event:
         loop = asyncio.get_running_loop()
         for sig in self.signals:
-            loop.add_signal_handler(sig, self.stop.set)
+            loop.add_signal_handler(sig, self._signalled)
         return self.stop
+
+    def _signalled(self) -> None:
+        self.stop.set()
+        _Deadline.start()
 
     def __exit__(self, *exc: object) -> None:
         loop = asyncio.get_running_loop()
