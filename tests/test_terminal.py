@@ -51,7 +51,10 @@ def test_a_piped_conversation_reaches_the_personalised_assessment() -> None:
     assert "Question 1 of 12" in out
     assert "Question 14 of 14" in out
     assert "See a doctor or physiotherapist within the next few days" in out
-    assert "Because you said it started after you did hard exercise with no warm-up or cool-down" in out
+    assert (
+        "Because you said it started after you did hard exercise with no warm-up or cool-down"
+        in out
+    )
     assert "Stretch: calf" in out
     assert "not a substitute for professional medical advice" in out
 
