@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check flows-check flows-eval bench-questions bench-understanding bench-reading bench bench-engine bench-telegram bench-telegram-floor bench-slack bench-reminders bench-serve chat clean
+.PHONY: run test lint typecheck check flows-check flows-eval bench-questions bench-understanding bench-reading bench bench-engine bench-telegram bench-telegram-floor bench-slack bench-reminders bench-serve fuzz chat clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -80,6 +80,10 @@ bench-reminders: $(STAMP)
 ## bench-serve: kneecheck serve as a process under Telegram webhook posts and Slack requests
 bench-serve: $(STAMP)
 	PTB_TIMEDELTA=true $(BIN)/python -m bench.serve
+
+## fuzz: 10,000 hostile requests at a real kneecheck serve: no 5xx, no leaked data, nothing stored
+fuzz: $(STAMP)
+	PTB_TIMEDELTA=true $(BIN)/python -m bench.fuzz
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -77,6 +77,24 @@ class RedactUsers(logging.Filter):
         return True
 
 
+_QUOTED_LIBRARIES = ("slack_bolt", "slack_sdk")
+_DETAIL = re.compile(r"[(:{\[\n]")
+
+
+class LibraryDetails(logging.Filter):
+    """slack_bolt and slack_sdk put request bodies and API payloads into their messages
+    ("Unhandled request ({...})", an error's text): only the words before the details are
+    kept, whatever the level; the stack trace stays (see :func:`safe_trace`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith(_QUOTED_LIBRARIES):
+            message = record.getMessage()
+            cut = _DETAIL.search(message)
+            head = (message[: cut.start()] if cut else message)[:80].strip()
+            record.msg, record.args = f"{head} (details not logged)", None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, object] = {
@@ -114,6 +132,7 @@ def configure(level: str, fmt: Literal["text", "json"]) -> None:
         JsonFormatter() if fmt == "json" else TextFormatter("%(levelname)s %(name)s %(message)s")
     )
     handler.addFilter(RedactUsers())
+    handler.addFilter(LibraryDetails())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -104,3 +104,25 @@ def test_no_log_line_repeats_what_the_user_typed_in_an_exception_message() -> No
     for line in (text, json_line):
         assert "swollen" not in line
         assert "message not logged" in line
+
+
+def test_slack_library_messages_keep_their_words_not_the_request() -> None:
+    from bot.logs import LibraryDetails
+
+    unhandled = logging.LogRecord(
+        "slack_bolt.App",
+        logging.WARNING,
+        __file__,
+        1,
+        "Unhandled request (%s)",
+        ({"user": "U0SECRET", "text": TYPED},),
+        None,
+    )
+    assert LibraryDetails().filter(unhandled)
+    line = JsonFormatter().format(unhandled)
+    assert "U0SECRET" not in line
+    assert "swollen" not in line
+    assert json.loads(line)["msg"] == "Unhandled request (details not logged)"
+    ours = record()
+    assert LibraryDetails().filter(ours)
+    assert ours.getMessage() == "turn"

@@ -25,6 +25,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bot.channels.json_in import read_json
 from bot.channels.slack.app import KneecheckSlackApp, SlackRequest, build_slack_app
+from bot.channels.slack.shapes import answered
 from bot.metrics import ERRORS, SLACK_ACK_SECONDS
 from bot.serving import SHUTDOWN_GRACE_SECONDS, Stopper, serve_app, started_up
 from bot.wiring import App
@@ -52,23 +53,22 @@ def _signed(verifier: SignatureVerifier, raw: bytes, headers: Any) -> bool:
 
 
 def _usable(body: str, content_type: str) -> bool:
-    """Whether ``body`` has a shape Slack sends: a JSON object (events), or a form whose
-    ``payload``, if any, is a JSON object (buttons); anything else is never parsed further."""
+    """Whether ``body`` is one of the requests kneecheck answers (:mod:`.shapes`): the JSON
+    of an event, or a form that is ``/kneecheck`` or carries a button's ``payload``."""
     if not body:
         return False
-    if content_type.startswith("application/json") or body.lstrip().startswith(("{", "[")):
-        try:
-            return isinstance(read_json(body), dict)
-        except ValueError:
-            return False
-    form = parse_qs(body, keep_blank_values=True)
-    if not form:
-        return False
-    payload = form.get("payload")
-    if payload is None:
-        return True
     try:
-        return len(payload) == 1 and isinstance(read_json(payload[0]), dict)
+        if content_type.startswith("application/json") or body.lstrip().startswith(("{", "[")):
+            parsed = read_json(body)
+            return isinstance(parsed, dict) and answered(parsed, form=False)
+        form = parse_qs(body, keep_blank_values=True)
+        if any(len(values) != 1 for values in form.values()):
+            return False
+        fields = {name: values[0] for name, values in form.items()}
+        if "payload" in fields:
+            payload = read_json(fields["payload"])
+            return isinstance(payload, dict) and answered(payload, form=False)
+        return answered(fields, form=True)
     except ValueError:
         return False
 
@@ -99,8 +99,8 @@ def request_handler(bolt: AsyncApp) -> Handler:
             log.warning("slack: a signed request with an unusable body was ignored")
             return web.Response(status=200)
         headers: Any = request.headers  # bolt reads any mapping of header names to values
-        bolt_request = SlackRequest(body=body, query=request.query_string, headers=headers)
         try:
+            bolt_request = SlackRequest(body=body, query=request.query_string, headers=headers)
             response = await bolt.async_dispatch(bolt_request)
         except Exception:  # signed but unusable: acknowledged, so Slack does not retry it
             ERRORS.labels(where="slack").inc()
