@@ -103,8 +103,14 @@ ADULT = 18
 
 def under_age(reading: Reading, step: Step) -> bool:
     """An age under 18 typed as the user's own, words that say so ("I'm a teen"), or a bare
-    number under 18 where the question's options are ages ("13" at the age question)."""
-    if any(age < ADULT for age in reading.ages()) or reading.mentions_of("minor"):
+    number under 18 first in the answer where the question's options are ages ("13" at the
+    age question)."""
+    ages = reading.ages()
+    if any(age < ADULT for age in ages) or reading.mentions_of("minor"):
         return True
+    if ages:  # an age said as one ("I'm 40, 2 kids"): the other numbers are not ages
+        return False
     asks_age = any(o.means is not None and o.means.of == "age" for o in step.options)
-    return asks_age and any(n < ADULT for n in reading.numbers("number"))
+    # The answer comes first: "75+. my left calf is 3 cm bigger" is 75, not 3.
+    numbers = reading.numbers("number")
+    return asks_age and bool(numbers) and numbers[0] < ADULT

@@ -220,7 +220,11 @@ def _forward_stop(
         if cue.category == "other" and word in lex.subjects and j > end:
             break  # "my husband says my calf is swollen": the user's own calf
         joiner = word == "," or word in lex.joiners
-        if joiner and cue.category in LISTING and j + 1 not in starts:
+        # A list of denied findings goes on past "and" ("no swelling and no redness"), but
+        # only if the denial was of a finding: "not going anywhere, can't walk" denies
+        # nothing the next clause says.
+        listing = j + 1 in starts and any(k in starts for k in range(end, j))
+        if joiner and cue.category in LISTING and not listing:
             break
         counted += word != ","
         j += 1
