@@ -9,10 +9,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
 from bot.settings import Settings, problems_of
+
+if TYPE_CHECKING:  # wiring imports every library: a command that fails early needs none
+    from bot.wiring import App
 
 
 def _version() -> str:
@@ -69,6 +73,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+class RedisUnreachable(Exception):
+    """Said in one line by :func:`main`: a wrong REDIS_URL is a setting, not a crash."""
+
+
+async def _reachable(app: App, settings: Settings) -> None:
+    """Redis answers, or the command stops with one line (instead of a traceback for every
+    turn, every reminder poll and the shutdown)."""
+    if not app.embedded and not await app.store.ping():
+        await app.close()
+        where = settings.described().get("REDIS_URL", "REDIS_URL")
+        raise RedisUnreachable(
+            f"cannot reach Redis at {where}: check REDIS_URL and that Redis is running"
+        )
+
+
 async def _chat(settings: Settings, user: str, locale: str | None) -> None:
     from bot.channels.terminal import TerminalChat, TerminalCourier
     from bot.reminders.worker import in_process_worker
@@ -76,6 +95,7 @@ async def _chat(settings: Settings, user: str, locale: str | None) -> None:
     from bot.wiring import build_app
 
     app = build_app(settings)
+    await _reachable(app, settings)
     content = app.catalog.content(locale or settings.default_locale)
     chat = TerminalChat(
         app.conversations, UserRef("cli", user), locale=locale, reminders=app.reminders
@@ -98,6 +118,7 @@ async def _telegram(settings: Settings) -> None:
     from bot.wiring import build_app
 
     app = build_app(settings)
+    await _reachable(app, settings)
     if app.embedded:
         logging.getLogger("kneecheck").warning(
             "no REDIS_URL: conversations live in an embedded in-process Redis, gone on exit"
@@ -115,6 +136,7 @@ async def _slack(settings: Settings, *, socket: bool) -> None:
     from bot.wiring import build_app
 
     app = build_app(settings)
+    await _reachable(app, settings)
     if app.embedded:
         logging.getLogger("kneecheck").warning(
             "no REDIS_URL: conversations live in an embedded in-process Redis, gone on exit"
@@ -137,7 +159,9 @@ async def _worker(settings: Settings) -> int:
             file=sys.stderr,
         )
         return 2
-    await run_worker(build_app(settings))
+    app = build_app(settings)
+    await _reachable(app, settings)
+    await run_worker(app)
     return 0
 
 
@@ -196,6 +220,14 @@ async def _web(settings: Settings, command: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except RedisUnreachable as problem:
+        print(f"kneecheck: {problem}", file=sys.stderr)
+        return 2
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "flows":
         from bot.catalog.commands import run_check, run_graph
