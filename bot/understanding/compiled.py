@@ -56,6 +56,8 @@ class CompiledLexicon:
     terminators: frozenset[str]
     joiners: frozenset[str]
     subjects: frozenset[str]
+    relatives: frozenset[str]
+    reporting: frozenset[str]
     vague: frozenset[str]
     values: ValueWords | None
     options: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -145,6 +147,7 @@ def _value_words(lexicon: Lexicon) -> ValueWords | None:
         per_week=tup(v.per_week),
         per_day=tup(v.per_day),
         duration_before=frozenset(v.duration_before),
+        lasted=frozenset(v.lasted),
         not_a_duration=frozenset(v.not_a_duration),
         fixed_minutes=tuple((_words(k), n) for k, n in v.fixed_minutes.items()),
         fixed_per_week=tuple((_words(k), n) for k, n in v.fixed_per_week.items()),
@@ -205,6 +208,8 @@ def compile_lexicon(
         terminators=frozenset(lexicon.terminators),
         joiners=frozenset(lexicon.joiners),
         subjects=frozenset(lexicon.subjects),
+        relatives=frozenset(lexicon.relatives),
+        reporting=frozenset(lexicon.reporting),
         vague=vague,
         values=_value_words(lexicon),
         options=by_step,

@@ -86,6 +86,9 @@ class Values(_Strict):
     per_week: tuple[str, ...]
     per_day: tuple[str, ...]
     duration_before: tuple[str, ...]
+    lasted: tuple[str, ...] = ()
+    """Words before a duration that always mean how long it lasted ("that lasted 20 min"),
+    whatever came before them (a run, a meeting)."""
     """A duration counts as how long something lasts only after one of these ("for")."""
     not_a_duration: tuple[str, ...]
     """...and not right after one of these ("after sitting for 9 hours")."""
@@ -109,6 +112,11 @@ class Lexicon(_Strict):
     question in passing ("good", "some", "often")."""
     subjects: tuple[str, ...] = ()
     """Words that end a cue's reach forwards only: the speaker turning to themselves."""
+    reporting: tuple[str, ...] = ()
+    """Verbs of another person telling about the user ("my daughter measured both calves"):
+    what follows is the user's."""
+    relatives: tuple[str, ...] = ()
+    """Terminators that do not end another person's story ("the one who...")."""
     symbols: dict[str, str] = Field(default_factory=dict)
     """Pictures people type for a word ("🚽 brown!!"): each one character, read as its words."""
     concepts: dict[str, Concept]

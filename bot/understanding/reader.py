@@ -215,10 +215,13 @@ def _forward_stop(
     j, counted = end, 0
     while j < len(words) and counted < cue.scope:
         word = words[j]
-        if word == "." or _terminates(words, j, lex):
+        if cue.category == "other":
+            if word in (".", ",") or (word in lex.subjects and j > end) or word in lex.reporting:
+                break  # "my husband says my calf is swollen": the user's own calf
+            if word not in lex.relatives and _terminates(words, j, lex):
+                break  # "my partner is the one who gets short of breath" is still his
+        elif word == "." or _terminates(words, j, lex):
             break
-        if cue.category == "other" and word in lex.subjects and j > end:
-            break  # "my husband says my calf is swollen": the user's own calf
         joiner = word == "," or word in lex.joiners
         # A list of denied findings goes on past "and" ("no swelling and no redness"), but
         # only if the denial was of a finding: "not going anywhere, can't walk" denies
@@ -286,7 +289,11 @@ def _apply_context(
             # Forward: what starts after the cue, or inside it and runs on past it ("no
             # problems peeing": the cue "no problems" and the finding "problems peeing").
             after = start < m.start < hi and m.end > end
-            if before or after:
+            # Inside a cue that names it: "if my calf ever swells up" imagines the swelling.
+            inside = start <= m.start and m.end <= end and m.kind == "finding"
+            if cue.category == "other" and not lex.subjects.isdisjoint(words[m.start : m.end]):
+                continue  # "my husband had to carry me": what happened to me is mine
+            if before or after or inside:
                 _mark(m, cue)
 
 

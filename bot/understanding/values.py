@@ -47,6 +47,8 @@ class ValueWords:
     pm: frozenset[str]
     fixed_first: frozenset[str] = frozenset()
     """First words of the fixed phrases: most words start none, and skip them at once."""
+    lasted: frozenset[str] = frozenset()
+    """Words that say how long something lasted, whatever came before them."""
 
 
 def _at(words: Sequence[str], i: int, phrase: tuple[str, ...]) -> bool:
@@ -89,6 +91,8 @@ def _number(
 
 def _lasting(words: Sequence[str], start: int, vw: ValueWords) -> bool:
     for j in range(max(0, start - LOOK_BACK), start):
+        if words[j] in vw.lasted:
+            return True
         if words[j] in vw.duration_before:
             before = words[max(0, j - LOOK_BACK) : j]
             return not any(w in vw.not_a_duration for w in before)

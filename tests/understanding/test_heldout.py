@@ -1,6 +1,6 @@
 """The other corpora, each written by an author who saw neither the lexicon nor the others.
 
-``heldout/``, ``unseen/``, ``fresh/`` and ``round6/`` to ``round9/`` were measured before the
+``heldout/``, ``unseen/``, ``fresh/`` and ``round6/`` to ``round10/`` were measured before the
 lexicon was tuned on them (the README gives those first figures) and are development sets
 now; ``sealed/`` is measured, not tuned on. Each has floors that may only go up. ``round6/``
 and ``fresh/`` are still short of the false-escalation aim (an aside in brackets and a past
@@ -36,6 +36,9 @@ FLOORS = {
     # First read 2026-12-02 (speech-to-text, minimising, shorthand, every step): recall
     # 91.8%, emergency 92.6%, false escalation 5.1%, 19 warning signs recorded as answers.
     "round9": (1.0, 1.0, 0.01, 0.0, 0),
+    # First read 2026-12-02 (long messages, consequences, other people, media, tricky
+    # negatives): recall 94.1%, emergency 92.8%, false escalation 17.1%, 13 recorded.
+    "round10": (1.0, 1.0, 0.01, 0.0, 0),
 }
 
 

@@ -105,3 +105,22 @@ def test_pictures_contractions_and_nouns_that_end_no_clause(catalog: Catalog) ->
     assert read("since the fall walking's hard work", lex).hints == ("cant_bear_weight",)
     # "a while" is a noun, not "while" turning the sentence: the past stays the past.
     assert read("my foot went numb for a while after my hip op in 2012", lex).signs == ()
+
+
+def test_another_persons_story_stays_theirs_and_the_users_own_does_not(catalog: Catalog) -> None:
+    lex = catalog.lexicon("en")
+    for theirs in (
+        "my partner is the one who gets short of breath, he's had asthma since he was a kid",
+        "my mum is 70 and she's the one with the swollen ankles, not me",
+        "my husband fell off the ladder in the spring and was on crutches for weeks",
+        "I watched a film last night where someone coughed up blood",
+        "9am. And if my calf ever swells up, should I tell you?",
+    ):
+        assert read(theirs, lex).signs == (), theirs
+    for mine in (
+        "my husband had to carry me upstairs to bed after the fall",
+        "my daughter measured both calves and the left is 3cm bigger",
+        "got a dead leg off someone's knee and the thigh is swelling, rock solid, pain unbearable",
+    ):
+        reading = read(mine, lex)
+        assert reading.signs + reading.hints, mine
