@@ -102,7 +102,7 @@ def build_app(settings: Settings | None = None, *, clock: Callable[[], float] = 
         observer=observe_turn,
         on_effects=reminders.on_effects,
         facts=reminders.facts,
-        before_forget=reminders.forget,
+        erasure=reminders,
         more_data=reminders.stored_sections,
     )
     return App(settings, catalog, store, conversations, embedded, reminders, queue)

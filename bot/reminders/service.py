@@ -340,10 +340,26 @@ class ReminderService:
             await self.queue.schedule(user, rid, due)
         return len(occurrences)
 
-    async def forget(self, user: UserRef) -> None:
-        """Before /forget erases the keys: delete the queued jobs, which name the user."""
-        current = await self.load(user)
-        await self.queue.cancel(user, model.occurrences(current))
+    # -- /forget (see Conversations.forget) ---------------------------------------------------
+
+    held: tuple[str, ...] = (DELIVERING,)
+    """A delivery holds its lease from before it queues the next occurrence until after the
+    send: /forget waits for it, so a reminder is never sent after the erase."""
+    returned: tuple[str, ...] = (REMINDERS,)
+
+    async def forgotten(self, user: UserRef, values: Mapping[str, str | None]) -> None:
+        """After /forget erased the keys: delete the queued jobs, which name the user.
+
+        Read from the reminders as they were erased, atomically, so a job queued by work
+        that finished just before the erase is not missed; the occurrence after each is
+        cancelled too, since a delivery that failed after queueing it never stored it."""
+        erased = model.parse(values.get(REMINDERS))
+        jobs = model.occurrences(erased)
+        for item in erased.items.values():
+            following = model.after_delivery(item, self.rules).due
+            if item.due is not None and following is not None:
+                jobs.add((item.id, following))
+        await self.queue.cancel(user, jobs)
 
     # -- buttons ----------------------------------------------------------------------------
 

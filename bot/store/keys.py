@@ -19,6 +19,12 @@ USER_VALUES = frozenset(
 )
 """Every small per-user value a feature keeps. /forget deletes them by name, so writing
 one is a plain SET; a name must be listed here to be written at all."""
+OUTBOX = "outbox"
+"""The per-user hash of replies saved turns still owe the user (see ``RedisSessionStore``):
+not a plain value, so outside ``USER_VALUES``, and short-lived, so retention never touches
+it; /forget deletes it with the rest (``USER_KEYS``)."""
+USER_KEYS = USER_VALUES | {OUTBOX}
+"""The names of every per-user key other than sessions (which the key index lists)."""
 
 
 @frozen

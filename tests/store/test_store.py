@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from bot.engine.session import Session
+from bot.store.base import Loaded, Once
 from bot.store.keys import UserRef
 from bot.store.redis import RedisSessionStore
 from tests.store.conftest import TTL
@@ -149,16 +150,13 @@ async def test_only_registered_values_can_be_written(store: RedisSessionStore) -
         await store.put_value(ALICE, "notes", "[]")
 
 
-async def test_load_once_marks_the_event_and_reads_the_session_together(
+async def test_load_turn_marks_the_event_and_reads_the_session_together(
     store: RedisSessionStore,
 ) -> None:
     session = Session(version=1, step="consent")
     await store.save(ALICE, session, expected=0)
-    first = await store.load_once(
-        ALICE, "kneecheck", scope="tg-update", event_id="9", ttl_seconds=60
-    )
-    again = await store.load_once(
-        ALICE, "kneecheck", scope="tg-update", event_id="9", ttl_seconds=60
-    )
-    assert first == (True, session)
-    assert again == (False, session)
+    once = Once("tg-update", "9", 60)
+    first = await store.load_turn(ALICE, "kneecheck", once=once)
+    again = await store.load_turn(ALICE, "kneecheck", once=once)
+    assert first == Loaded(True, session, pending=False)
+    assert again == Loaded(False, session, pending=False)

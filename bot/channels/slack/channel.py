@@ -18,19 +18,30 @@ when ack is not called within 3 s, and Slack then shows an error or re-delivers)
 function does the work after the response has gone. Health answers are private, so the
 conversation always runs in the user's direct message with the app; typed in a channel,
 ``/kneecheck`` only says so, ephemerally.
+
+A turn's replies are owed until sent (see :mod:`bot.conversations`). Since Slack has its 200
+before the work starts, a failed post cannot make Slack deliver the event again: the replies
+stay in the outbox and go out first with whatever the user does next (typing, a button, a
+command). An event Slack does re-deliver (its ack was lost) sends what it still owes instead
+of running again. A message the user deleted is posted anew rather than updated; a message
+Slack refuses for good is skipped, so it never holds the others up.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.catalog.content import Content
-from bot.channels.pointer import Pointer
+from bot.channels.pointer import Pointer, Showing
 from bot.channels.slack import render, web
 from bot.channels.slack.payloads import (
     FORGET_NO,
@@ -42,13 +53,14 @@ from bot.channels.slack.payloads import (
     ticks,
     user_ref,
 )
-from bot.conversations import Conversations
-from bot.engine import Back, Event, Reply, Restart, Start, Stop, Submit, Text, Turn
+from bot.conversations import Conversations, Taken
+from bot.engine import Back, Event, Reply, Restart, Start, Stop, Submit, Text
 from bot.follow_ups import FollowUpViews
 from bot.frozen import frozen
+from bot.metrics import ERRORS
 from bot.reminders.buttons import ReminderPress
 from bot.reminders.service import ReminderService
-from bot.store.base import SessionStore, StoreUnavailable
+from bot.store.base import Once, SessionStore, StoreUnavailable
 from bot.store.keys import UserRef
 
 log = logging.getLogger(__name__)
@@ -66,9 +78,10 @@ CHART_FILENAME = "kneecheck-diary.png"
 
 @frozen
 class Answer:
-    """What a sub-command brings to the DM: a turn to show, messages, a chart to upload."""
+    """What a sub-command brings to the DM: a turn (or owed replies) to show, messages, a
+    chart to upload."""
 
-    turn: Turn | None = None
+    taken: Taken | None = None
     messages: tuple[render.SlackMessage, ...] = ()
     chart: bytes | None = None
 
@@ -99,6 +112,9 @@ class SlackChannel:
         self.follow_ups = FollowUpViews(conversations, reminders) if reminders else None
         self.commands = CONVERSATION_COMMANDS + (FOLLOW_UP_COMMANDS if reminders else ())
 
+    def _who(self, user: UserRef) -> dict[str, str]:
+        return {"user": user.hashed(self.salt)}
+
     async def acknowledge(self, ack: AsyncAck) -> None:
         await ack()
 
@@ -117,31 +133,43 @@ class SlackChannel:
         name = subcommand(str(body.get("text") or ""))
         known = name if name in self.commands else "other"  # never what they typed
         log.debug("slack command", extra={"user": user.hashed(self.salt), "command": known})
+        if name not in self.commands:
+            await self.notify(respond, "slack_help")
+            return
         try:
-            if name not in self.commands:
-                await self.notify(respond, "slack_help")
-                return
-            try:
-                dm = await web.open_dm(client, user.user)
-            except web.SEND_ERRORS as exc:
-                log.warning("conversations.open failed", extra={"error": web.error_code(exc)})
-                await self.notify(respond, "unavailable")
-                return
-            try:
-                answer = await self.command(client, user, name)
-            except StoreUnavailable:
-                await self.notify(respond, "unavailable")
-                return
-            if dm != body.get("channel_id"):
-                await self.notify(respond, "slack_in_dm")
-            if answer.turn is not None:
-                await self.show(client, user, dm, answer.turn, None)
-            for message in answer.messages:
-                await web.send(client, dm, message)
-            if answer.chart is not None:
-                await self.post_chart(client, user, dm, answer.chart)
+            async with self.conversations.one_at_a_time(user):  # shown in order
+                await self.run_command(body, client, respond, user, name)
         except Exception:  # never the payload: it holds what the user typed
             log.exception("slack command failed", extra={"user": user.hashed(self.salt)})
+
+    async def run_command(
+        self,
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+        user: UserRef,
+        name: str,
+    ) -> None:
+        """Open the DM, run the sub-command, show its answer there (a turn, what is owed)."""
+        try:
+            dm = await web.open_dm(client, user.user)
+        except web.SEND_ERRORS as exc:
+            log.warning("conversations.open failed", extra={"error": web.error_code(exc)})
+            await self.notify(respond, "unavailable")
+            return
+        try:
+            answer = await self.command(client, user, name)
+        except StoreUnavailable:
+            await self.notify(respond, "unavailable")
+            return
+        if dm != body.get("channel_id"):
+            await self.notify(respond, "slack_in_dm")
+        if answer.taken is not None:
+            await self.deliver(client, user, dm, answer.taken, None)
+        for message in answer.messages:
+            await web.send(client, dm, message)
+        if answer.chart is not None:
+            await self.post_chart(client, user, dm, answer.chart)
 
     async def command(self, client: AsyncWebClient, user: UserRef, name: str) -> Answer:
         """Run a sub-command: a turn to show, or messages (or a chart) to post in the DM."""
@@ -150,15 +178,16 @@ class SlackChannel:
             # the start of the turn, and the follow-up offer at the end of the check asks them.
             locale = await self.keep_profile(client, user)
             event: Event = Restart(locale) if name == "restart" else Start(locale)
-            return Answer(turn=await self.conversations.handle(user, event))
+            return Answer(taken=await self.conversations.take(user, event))
         if name in ("back", "stop"):
             event = Back() if name == "back" else Stop()
-            return Answer(turn=await self.conversations.handle(user, event))
+            return Answer(taken=await self.conversations.take(user, event))
+        owed = await self.conversations.owed(user)  # shown before the command's answer
         if name == "mydata":
             reply = await self.conversations.stored_data(user)
-            return Answer(messages=tuple(render.messages(reply, user.user)))
+            return Answer(owed, messages=tuple(render.messages(reply, user.user)))
         if name in FOLLOW_UP_COMMANDS:
-            return await self.follow_up_command(user, name)
+            return replace(await self.follow_up_command(user, name), taken=owed)
         ui = self.ui
         confirm = render.confirm(
             ui["forget_confirm"],
@@ -166,7 +195,7 @@ class SlackChannel:
             (ui["forget_no"], FORGET_NO),
             user.user,
         )
-        return Answer(messages=(confirm,))
+        return Answer(owed, messages=(confirm,))
 
     async def keep_profile(self, client: AsyncWebClient, user: UserRef) -> str | None:
         """Keep the user's Slack time zone (for reminders); their Slack locale, if known."""
@@ -210,7 +239,8 @@ class SlackChannel:
         if pressed is None:
             return
         try:
-            await self.pressed(client, respond, pressed)
+            async with self.conversations.one_at_a_time(pressed.user):  # shown in order
+                await self.pressed(client, respond, pressed)
         except Exception:
             log.exception("slack action failed", extra={"user": pressed.user.hashed(self.salt)})
 
@@ -238,18 +268,22 @@ class SlackChannel:
                 # A flow started by a button (the follow-up offer, a check-in): the zone as
                 # Slack has it now, before the flow reads its facts.
                 await self.keep_profile(client, pressed.user)
-            turn = await self.conversations.handle(pressed.user, pressed.event)
+            taken = await self.conversations.take(pressed.user, pressed.event)
         except StoreUnavailable:
             await self.notify(respond, "unavailable")
             return
+        turn = taken.turn
+        assert turn is not None  # a button press is never a re-delivery
         if turn.replies and all(r.kind == "notice" for r in turn.replies):
             # Stale, unknown, "already the first question"...: only the presser needs to know.
             for reply in turn.replies:
                 for message in render.messages(reply, pressed.user.user):
                     await web.whisper(respond, message)
-            return
-        if pressed.channel is not None:
-            await self.show(client, pressed.user, pressed.channel, turn, pressed)
+            if not taken.owed and not taken.saved:
+                return
+            taken = replace(taken, turn=replace(turn, replies=()))
+        channel = pressed.channel or await web.open_dm(client, pressed.user.user)
+        await self.deliver(client, pressed.user, channel, taken, pressed)
 
     async def reminder_pressed(
         self,
@@ -261,7 +295,13 @@ class SlackChannel:
         """Done, snooze, pause, resume, move or stop: what the reminder service says to it."""
         assert self.reminders is not None
         owner = pressed.user.user
-        for reply in await self.reminders.press(pressed.user, reminder):
+        owed = await self.conversations.owed(pressed.user)
+        if owed.owed:
+            dm = pressed.channel or await web.open_dm(client, owner)
+            await self.deliver(client, pressed.user, dm, owed, None)
+        async with self.conversations.working(pressed.user):  # a /forget waits for it
+            replies = await self.reminders.press(pressed.user, reminder)
+        for reply in replies:
             if reply.kind == "notice":
                 for message in render.messages(reply, owner):
                     await web.whisper(respond, message)
@@ -330,44 +370,145 @@ class SlackChannel:
         if message is None:
             return
         user = message.user
+        once = Once(EVENT_SCOPE, message.event_id, EVENT_MARKER_TTL)
         try:
-            try:
-                first = await self.store.first_time(
-                    EVENT_SCOPE, message.event_id, ttl_seconds=EVENT_MARKER_TTL
-                )
-                if not first:
-                    log.info("re-delivered event ignored", extra={"user": user.hashed(self.salt)})
+            async with self.conversations.one_at_a_time(user):  # shown in order
+                try:
+                    taken = await self.conversations.take(user, Text(message.text), once=once)
+                except StoreUnavailable:
+                    await web.send(
+                        client, message.channel, render.plain_message(self.ui["unavailable"])
+                    )
                     return
-                turn = await self.conversations.handle(user, Text(message.text))
-            except StoreUnavailable:
-                await web.send(
-                    client, message.channel, render.plain_message(self.ui["unavailable"])
-                )
-                return
-            await self.show(client, user, message.channel, turn, None)
+                if taken.turn is None and not taken.owed:
+                    log.info("re-delivered event ignored", extra=self._who(user))
+                    return
+                await self.deliver(client, user, message.channel, taken, None)
         except Exception:
             log.exception("slack message failed", extra={"user": user.hashed(self.salt)})
 
     # -- showing a turn -------------------------------------------------------------------------
 
-    async def show(
-        self, client: AsyncWebClient, user: UserRef, channel: str, turn: Turn, pressed: Press | None
+    async def deliver(
+        self,
+        client: AsyncWebClient,
+        user: UserRef,
+        channel: str,
+        taken: Taken,
+        pressed: Press | None,
     ) -> None:
-        for reply in turn.replies:
-            if reply.kind == "answered":
-                await self.rewrite_answered(client, user, reply, pressed)
-                continue
-            ts = None
-            for message in render.messages(reply, user.user):
-                ts = await web.send(client, channel, message) or ts
-            if reply.kind == "question" and reply.step and ts:
-                pointer = Pointer(channel, ts, reply.step, reply.version)
-                await self.remember(user, pointer)
+        """Show what is owed, then the turn, in ``channel``, and settle the outbox: what was
+        sent is deleted, what could not be (Slack or the network failing) stays owed for the
+        user's next action."""
+        batches = [(o.key, o.replies) for o in taken.owed]
+        if taken.turn is not None:
+            batches.append((taken.key if taken.saved else "", taken.turn.replies))
+        showing = Showing(self.store, user, LAST_QUESTION)
+        sent: list[str] = []
+        for index, (key, replies) in enumerate(batches):
+            here = taken.turn is not None and index == len(batches) - 1
+            try:
+                await self.show(
+                    client,
+                    user,
+                    channel,
+                    replies,
+                    pressed if here else None,
+                    showing,
+                    replay=bool(taken.owed),
+                )
+            except BaseException as exc:
+                left: dict[str, Sequence[Reply] | None] = {k: None for k, _ in batches[index:]}
+                if key:
+                    left[key] = replies[showing.at :]
+                left.pop("", None)
+                with contextlib.suppress(StoreUnavailable):
+                    await self.conversations.settle(
+                        user, sent=sent, left=left, values=showing.values()
+                    )
+                if not isinstance(exc, web.SEND_ERRORS):
+                    raise
+                log.warning(
+                    "replies not delivered: owed until the user's next action",
+                    extra={"user": user.hashed(self.salt), "error": web.error_code(exc)},
+                )
+                return
+            if key:
+                sent.append(key)
+        values = showing.values()
+        if not sent and not values:
+            return
+        try:
+            await self.conversations.settle(user, sent=sent, values=values)
+        except StoreUnavailable:  # the claims expire: sent again with the next action
+            log.warning("outbox not settled", extra={"user": user.hashed(self.salt)})
+
+    async def show(
+        self,
+        client: AsyncWebClient,
+        user: UserRef,
+        channel: str,
+        replies: Sequence[Reply],
+        pressed: Press | None,
+        showing: Showing,
+        *,
+        replay: bool,
+    ) -> None:
+        """Post ``replies``; ``replay``: owed replies were shown in this pass, so a question
+        the user already has (the pointer says so) is brought up to date, not posted twice."""
+        for index, reply in enumerate(replies):
+            showing.at = index
+            try:
+                await self.show_one(client, user, channel, reply, pressed, showing, replay=replay)
+            except SlackApiError as exc:
+                if web.worth_retrying(exc):
+                    raise
+                # Refused for good (blocks Slack will not take, a user who left): posting it
+                # again cannot help, and the replies after it still can.
+                ERRORS.labels(where="slack").inc()
+                log.warning("reply refused by Slack", extra={"error": web.error_code(exc)})
+        showing.at = len(replies)
+
+    async def show_one(
+        self,
+        client: AsyncWebClient,
+        user: UserRef,
+        channel: str,
+        reply: Reply,
+        pressed: Press | None,
+        showing: Showing,
+        *,
+        replay: bool,
+    ) -> None:
+        if reply.kind == "answered":
+            await self.rewrite_answered(client, user, channel, reply, pressed, showing)
+            return
+        parts = render.messages(reply, user.user)
+        if replay and reply.kind == "question" and reply.step and parts:
+            pointer = await self._pointer(user, showing)
+            if (
+                pointer is not None
+                and pointer.asked(reply)
+                and await web.edit(client, pointer.place, pointer.message, parts[-1])
+            ):
+                return
+        ts = None
+        for message in parts:
+            ts = await web.post(client, channel, message) or ts
+        if reply.kind == "question" and reply.step and ts:
+            showing.point(Pointer(channel, ts, reply.step, reply.version))
 
     async def rewrite_answered(
-        self, client: AsyncWebClient, user: UserRef, reply: Reply, pressed: Press | None
+        self,
+        client: AsyncWebClient,
+        user: UserRef,
+        channel: str,
+        reply: Reply,
+        pressed: Press | None,
+        showing: Showing,
     ) -> None:
-        """Turn the question message into question + chosen answer, without buttons."""
+        """Turn the question message into question + chosen answer, without buttons (posted
+        as a new message if the user deleted the question)."""
         if (
             pressed
             and pressed.channel
@@ -376,20 +517,18 @@ class SlackChannel:
         ):
             target = (pressed.channel, pressed.message_ts)
         else:
-            try:
-                pointer = Pointer.load(await self.store.get_value(user, LAST_QUESTION))
-            except StoreUnavailable:
-                return
+            pointer = await self._pointer(user, showing)
             if pointer is None or not pointer.asked(reply):
                 return
             target = (pointer.place, pointer.message)
-        await web.update(client, *target, render.answered(reply))
+        message = render.answered(reply)
+        if not await web.edit(client, *target, message):
+            await web.post(client, target[0], message)
 
-    async def remember(self, user: UserRef, pointer: Pointer) -> None:
-        """Best effort: without it a typed answer just leaves the question's buttons in place."""
+    async def _pointer(self, user: UserRef, showing: Showing) -> Pointer | None:
+        """Best effort: without it a typed answer just leaves the question's buttons."""
         try:
-            await self.store.put_value(user, LAST_QUESTION, pointer.dump())
+            return await showing.pointer()
         except StoreUnavailable:
-            log.warning(
-                "could not keep the question pointer", extra={"user": user.hashed(self.salt)}
-            )
+            log.warning("question pointer unavailable", extra={"user": user.hashed(self.salt)})
+            return None

@@ -22,6 +22,11 @@ log = logging.getLogger(__name__)
 SEND_ERRORS = (SlackApiError, ClientError, TimeoutError)
 UPLOAD_ERRORS = (*SEND_ERRORS, SlackRequestError)
 """slack_sdk raises SlackRequestError when the upload URL refuses the bytes."""
+TRY_AGAIN = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+"""Slack errors that say nothing about the message: sending it again later can work."""
+MESSAGE_GONE = frozenset({"message_not_found", "cant_update_message"})
 
 
 def error_code(exc: Exception) -> str:
@@ -61,9 +66,39 @@ async def send(client: AsyncWebClient, channel: str, message: SlackMessage) -> s
     return str(sent.get("ts") or "") or None
 
 
-async def update(client: AsyncWebClient, channel: str, ts: str, message: SlackMessage) -> None:
+def worth_retrying(exc: BaseException) -> bool:
+    """A failure of the network or of Slack, not a refusal of this message."""
+    if isinstance(exc, (ClientError, TimeoutError)):
+        return True
+    if isinstance(exc, SlackApiError):
+        return error_code(exc) in TRY_AGAIN or exc.response.status_code >= 500
+    return False
+
+
+async def post(client: AsyncWebClient, channel: str, message: SlackMessage) -> str | None:
+    """Post a turn's message: its ``ts``. Unlike :func:`send` it raises, so that what was
+    not sent stays owed (see :mod:`bot.conversations`)."""
+    sent = await client.chat_postMessage(channel=channel, text=message.text, blocks=message.blocks)
+    return str(sent.get("ts") or "") or None
+
+
+async def edit(client: AsyncWebClient, channel: str, ts: str, message: SlackMessage) -> bool:
+    """Update a turn's message: False when it is gone (deleted), for the caller to post it
+    anew; raises on any other failure, like :func:`post`."""
     try:
         await client.chat_update(channel=channel, ts=ts, text=message.text, blocks=message.blocks)
+    except SlackApiError as exc:
+        if error_code(exc) in MESSAGE_GONE:
+            return False
+        raise
+    return True
+
+
+async def update(client: AsyncWebClient, channel: str, ts: str, message: SlackMessage) -> None:
+    """Update a message, or post it anew if it was deleted."""
+    try:
+        if not await edit(client, channel, ts, message):
+            await send(client, channel, message)
     except SEND_ERRORS as exc:
         log.warning("chat.update failed", extra={"error": error_code(exc)})
 

@@ -8,16 +8,25 @@ nothing. The hot path reads the update JSON (``updates.parse``) and sends with
 turn itself. The only Telegram-specific state kept is the id of the last
 question message (to rewrite it once answered by typing) and a blocked-user
 marker, both per-user values that /forget erases.
+
+A turn's replies are owed until sent (see :mod:`bot.conversations`). Telegram re-delivers an
+update when the webhook answers anything but 2xx, for up to a day: so when sending fails after
+the save (a timeout, a 5xx, the process stopping), the webhook answers 503 and the re-delivery
+sends the owed replies instead of running the turn again. Long polling confirms every update it
+takes, so there the user's next update sends them first. A message the user deleted is not a
+failure: its edit becomes a new message. A reply Telegram refuses for good (a 400) is skipped,
+so one bad message never holds up the rest or makes Telegram retry for a day.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping, Sequence
 from typing import Any
 
 from telegram import Bot, BotCommand, InputFile, Update
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -29,7 +38,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from bot.catalog.content import Content
-from bot.channels.pointer import Pointer
+from bot.channels.pointer import Pointer, Showing
 from bot.channels.telegram.render import (
     Keyboard,
     answered_html,
@@ -39,15 +48,15 @@ from bot.channels.telegram.render import (
     plain,
 )
 from bot.channels.telegram.updates import Incoming, parse
-from bot.conversations import Conversations
-from bot.engine import Back, Event, Reply, Restart, Start, Stop, Text, Turn
+from bot.conversations import Conversations, Taken
+from bot.engine import Back, Event, Reply, Restart, Start, Stop, Text
 from bot.engine.buttons import decode
 from bot.follow_ups import FollowUpViews
 from bot.metrics import ERRORS
 from bot.reminders.buttons import ReminderPress
 from bot.reminders.buttons import decode as decode_reminder
 from bot.reminders.service import ReminderService
-from bot.store.base import SessionStore, StoreUnavailable
+from bot.store.base import Once, SessionStore, StoreUnavailable
 from bot.store.keys import UserRef
 
 log = logging.getLogger(__name__)
@@ -116,7 +125,12 @@ class TelegramChannel:
             await app.bot.set_my_commands(commands, language_code=language)
 
     async def on_polled_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await self.handle(update.to_dict(), context.bot)
+        try:
+            await self.handle(update.to_dict(), context.bot)
+        except NotDelivered:
+            # Polling confirms every update it took: no re-delivery. The replies stay owed
+            # and go out first with whatever the user does next.
+            log.warning("replies not delivered: owed until the user's next update")
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Never the update itself: it holds what the user typed.
@@ -126,14 +140,19 @@ class TelegramChannel:
     # -- one update ---------------------------------------------------------------------
 
     async def handle(self, update: dict[str, Any], bot: Bot) -> None:
-        """Handle one update (from the webhook or from polling), once across processes."""
+        """Handle one update (from the webhook or from polling), once across processes.
+
+        Raises :class:`NotDelivered` when replies a saved turn owes could not be sent: the
+        webhook then answers Telegram with a 503, and Telegram delivers the update again.
+        """
         incoming = parse(update)
         if incoming is None:
             return
-        out = Outbox(bot, self, UserRef("tg", str(incoming.user_id)), incoming)
+        out = Sender(bot, self, UserRef("tg", str(incoming.user_id)), incoming)
         content = self.catalog.content(incoming.language)
         try:
-            await self.dispatch(incoming, out, content)
+            async with self.conversations.one_at_a_time(out.user):  # shown in order
+                await self.dispatch(incoming, out, content)
         except StoreUnavailable:
             if incoming.kind == "button":
                 await out.answer(content.ui["unavailable"], alert=True)
@@ -149,7 +168,7 @@ class TelegramChannel:
             log.info("duplicate update ignored", extra={"update_id": incoming.update_id})
         return first
 
-    async def dispatch(self, incoming: Incoming, out: Outbox, content: Content) -> None:
+    async def dispatch(self, incoming: Incoming, out: Sender, content: Content) -> None:
         match incoming.kind:
             case "command":
                 await self.command(incoming, out, content)
@@ -160,7 +179,7 @@ class TelegramChannel:
             case "foreign":
                 await out.answer(content.ui["not_yours"], alert=True)
 
-    async def command(self, incoming: Incoming, out: Outbox, content: Content) -> None:
+    async def command(self, incoming: Incoming, out: Sender, content: Content) -> None:
         name = incoming.text
         if name in ("start", "kneecheck"):
             await self.store.delete_value(out.user, BLOCKED)  # they are back: unblocked us
@@ -171,6 +190,7 @@ class TelegramChannel:
             return
         if not await self.first_time(incoming):
             return
+        await self.flush(out)
         if name == "mydata":
             await out.send(await self.conversations.stored_data(out.user, incoming.language))
         elif name in ("reminders", "diary", "summary") and self.follow_ups is not None:
@@ -188,7 +208,7 @@ class TelegramChannel:
         else:
             await out.send_text(content.ui["help"])
 
-    async def follow_up_command(self, name: str, out: Outbox, content: Content) -> None:
+    async def follow_up_command(self, name: str, out: Sender, content: Content) -> None:
         views = self.follow_ups
         assert views is not None
         if name == "reminders":
@@ -202,11 +222,13 @@ class TelegramChannel:
             else:
                 await out.send_photo(chart, content.ui["diary_chart_title"])
 
-    async def reminder_button(self, press: ReminderPress, out: Outbox) -> None:
+    async def reminder_button(self, press: ReminderPress, out: Sender) -> None:
         assert self.reminders is not None
         if not await self.first_time(out.incoming):
             return
-        replies = await self.reminders.press(out.user, press)
+        await self.flush(out)
+        async with self.conversations.working(out.user):  # a /forget waits for it
+            replies = await self.reminders.press(out.user, press)
         notices = [plain(r) for r in replies if r.kind == "notice"]
         await out.answer(" ".join(notices)[:200])
         for reply in (r for r in replies if r.kind != "notice"):
@@ -216,7 +238,7 @@ class TelegramChannel:
             else:
                 await out.send(reply)
 
-    async def button(self, incoming: Incoming, out: Outbox, content: Content) -> None:
+    async def button(self, incoming: Incoming, out: Sender, content: Content) -> None:
         press = decode_reminder(incoming.data) if self.reminders is not None else None
         if press is not None:
             await self.reminder_button(press, out)
@@ -237,45 +259,137 @@ class TelegramChannel:
             return
         await self.turn(out, event, pressed=event)
 
-    async def turn(self, out: Outbox, event: Event, *, pressed: Event | None = None) -> None:
-        turn = await self.conversations.handle_once(
-            out.user,
-            event,
-            scope=UPDATE_SCOPE,
-            event_id=str(out.incoming.update_id),
-            ttl_seconds=UPDATE_MARKER_TTL,
-        )
-        if turn is None:
-            return  # Telegram delivered this update twice: it was handled the first time
-        if pressed is not None:
-            notices = [r for r in turn.replies if r.kind == "notice"]
-            if len(notices) == len(turn.replies):
+    async def turn(self, out: Sender, event: Event, *, pressed: Event | None = None) -> None:
+        once = Once(UPDATE_SCOPE, str(out.incoming.update_id), UPDATE_MARKER_TTL)
+        taken = await self.conversations.take(out.user, event, once=once)
+        await self.deliver(out, taken, pressed)
+
+    async def flush(self, out: Sender) -> None:
+        """Before answering an update that is not a turn: what earlier turns still owe."""
+        taken = await self.conversations.owed(out.user)
+        if taken.owed:
+            await self.deliver(out, taken, None)
+
+    async def deliver(self, out: Sender, taken: Taken, pressed: Event | None) -> None:
+        """Show what is owed, then the turn, and settle the outbox: sent replies are deleted,
+        the rest left owed (a network error, a timeout, a cancelled handler), so the update's
+        re-delivery or the user's next update sends them. ``pressed`` goes with the replies of
+        this update itself (its own owed replies when Telegram delivered it again)."""
+        batches = [(o.key, o.replies, o.key == taken.key) for o in taken.owed]
+        if taken.turn is not None:
+            batches.append((taken.key if taken.saved else "", taken.turn.replies, True))
+        showing = Showing(self.store, out.user, LAST_QUESTION)
+        sent: list[str] = []
+        for index, (key, replies, here) in enumerate(batches):
+            try:
+                await self.show(
+                    out,
+                    replies,
+                    pressed if here else None,
+                    showing,
+                    here=here,
+                    replay=bool(taken.owed),
+                )
+            except BaseException as exc:
+                left: dict[str, Sequence[Reply] | None] = {k: None for k, *_ in batches[index:]}
+                if key:
+                    left[key] = replies[showing.at :]
+                left.pop("", None)
+                await self._settle_quietly(out.user, sent, left, showing)
+                if isinstance(exc, TelegramError) and left:
+                    raise NotDelivered("replies left owed in the outbox") from exc
+                if isinstance(exc, TelegramError):
+                    log.warning("reply not sent", extra={"error": type(exc).__name__})
+                    return
+                raise
+            if key:
+                sent.append(key)
+        values = showing.values()
+        if sent or values:
+            await self.conversations.settle(out.user, sent=sent, values=values)
+        if taken.in_flight:
+            raise NotDelivered("the update's replies are being sent by another handler")
+
+    async def _settle_quietly(
+        self,
+        user: UserRef,
+        sent: Sequence[str],
+        left: Mapping[str, Sequence[Reply] | None],
+        showing: Showing,
+    ) -> None:
+        """After a failed send: without Redis the claims simply expire (a lease later)."""
+        with contextlib.suppress(StoreUnavailable):
+            await self.conversations.settle(user, sent=sent, left=left, values=showing.values())
+
+    async def show(
+        self,
+        out: Sender,
+        replies: Sequence[Reply],
+        pressed: Event | None,
+        showing: Showing,
+        *,
+        here: bool,
+        replay: bool,
+    ) -> None:
+        """Send ``replies``. ``here``: they answer this update (so the pressed message is the
+        one to edit); ``replay``: owed replies were shown in this pass, so a question the
+        user already has (the pointer says so) is brought up to date, not sent twice."""
+        showing.at = 0
+        if here and out.incoming.kind == "button":
+            notices = [r for r in replies if r.kind == "notice"]
+            if replies and len(notices) == len(replies):
                 await out.answer(" ".join(plain(r) for r in notices)[:200])
+                showing.at = len(replies)
                 return
             await out.answer()
-        await self.show(out, turn, pressed)
+        for index, reply in enumerate(replies):
+            showing.at = index
+            try:
+                await self.show_one(out, reply, pressed, showing, here=here, replay=replay)
+            except BadRequest as exc:
+                # Refused for good (markup Telegram will not take): sending it again cannot
+                # help, and the replies after it still can.
+                ERRORS.labels(where="telegram").inc()
+                log.error("reply refused by Telegram", extra={"error": str(exc)[:80]})
+        showing.at = len(replies)
 
-    async def show(self, out: Outbox, turn: Turn, pressed: Event | None) -> None:
-        for reply in turn.replies:
-            if reply.kind == "answered":
-                await self.rewrite_answered(out, reply)
-            elif (
-                reply.kind == "question" and pressed is not None and _same_question(pressed, reply)
-            ):
-                await out.edit_keyboard(out.incoming.message_id, keyboard(reply))
-            else:
-                sent = await out.send(reply)
-                if reply.kind == "question" and sent is not None and reply.step:
-                    pointer = Pointer(
-                        str(out.incoming.chat_id), str(sent), reply.step, reply.version
-                    )
-                    await self.store.put_value(out.user, LAST_QUESTION, pointer.dump())
+    async def show_one(
+        self,
+        out: Sender,
+        reply: Reply,
+        pressed: Event | None,
+        showing: Showing,
+        *,
+        here: bool,
+        replay: bool,
+    ) -> None:
+        if reply.kind == "answered":
+            await self.rewrite_answered(out, reply, showing, here=here)
+            return
+        shown: Pointer | None = None
+        if reply.kind == "question" and reply.step:
+            if pressed is not None and _same_question(pressed, reply):
+                shown = Pointer(out.chat, str(out.incoming.message_id), reply.step, reply.version)
+            elif replay:
+                pointer = await showing.pointer()
+                shown = pointer if pointer is not None and pointer.asked(reply) else None
+        if shown is not None:
+            assert reply.step is not None
+            moved = await out.edit_keyboard(int(shown.message), keyboard(reply), reply)
+            if moved is not None:  # the message was gone: sent anew
+                showing.point(Pointer(out.chat, str(moved), reply.step, reply.version))
+            return
+        sent = await out.send(reply)
+        if reply.kind == "question" and sent is not None and reply.step:
+            showing.point(Pointer(out.chat, str(sent), reply.step, reply.version))
 
-    async def rewrite_answered(self, out: Outbox, reply: Reply) -> None:
+    async def rewrite_answered(
+        self, out: Sender, reply: Reply, showing: Showing, *, here: bool
+    ) -> None:
         """Turn the question message into question + chosen answer, without buttons."""
-        message_id = out.incoming.message_id if out.incoming.kind == "button" else None
+        message_id = out.incoming.message_id if here and out.incoming.kind == "button" else None
         if message_id is None:
-            pointer = Pointer.load(await self.store.get_value(out.user, LAST_QUESTION))
+            pointer = await showing.pointer()
             if pointer is None or not pointer.asked(reply):
                 return
             message_id = int(pointer.message)
@@ -286,7 +400,20 @@ class TelegramChannel:
         await self.store.put_value(user, BLOCKED, "1")
 
 
-class Outbox:
+class NotDelivered(Exception):
+    """Replies a saved turn owes could not be sent now (the Bot API failed or timed out, or
+    another handler is sending them): they stay in the outbox. Answering the webhook with a
+    503 makes Telegram deliver the update again, and its replies go out then."""
+
+
+class MessageGone(BadRequest):
+    """The message to edit is not there any more (the user deleted it)."""
+
+
+GONE = ("message to edit not found", "message can't be edited", "message_id_invalid")
+
+
+class Sender:
     """The Bot API calls of one update, through PTB's request stack and rate limiter."""
 
     def __init__(
@@ -314,8 +441,11 @@ class Outbox:
             await self.channel.blocked(self.user)
             return None
         except BadRequest as exc:
-            if "not modified" in str(exc).lower():
+            refusal = str(exc).lower()
+            if "not modified" in refusal:
                 return None
+            if any(gone in refusal for gone in GONE):
+                raise MessageGone(str(exc)) from exc
             raise
 
     async def send(self, reply: Reply) -> int | None:
@@ -337,15 +467,21 @@ class Outbox:
         await self.call("sendMessage", **params)
 
     async def edit(self, message_id: int | None, text: str, *, html: bool = False) -> None:
+        """Rewrite a message's text; if the user deleted it, the text comes as a new one."""
         if message_id is None:
             return
         params: dict[str, Any] = {"chat_id": self.chat, "message_id": str(message_id), "text": text}
         if html:
             params["parse_mode"] = HTML
-        await self.call("editMessageText", **params)
+        try:
+            await self.call("editMessageText", **params)
+        except MessageGone:
+            del params["message_id"]
+            await self.call("sendMessage", **params)
 
     async def edit_reply(self, message_id: int | None, reply: Reply) -> None:
-        """Rewrite a message (a list that changed) with ``reply``'s text and buttons."""
+        """Rewrite a message (a list that changed) with ``reply``'s text and buttons; sent
+        anew if the message is gone."""
         if message_id is None:
             return
         part = messages(reply)[-1]
@@ -357,7 +493,10 @@ class Outbox:
         }
         if part.keyboard is not None:
             params["reply_markup"] = markup_json(part.keyboard)
-        await self.call("editMessageText", **params)
+        try:
+            await self.call("editMessageText", **params)
+        except MessageGone:
+            await self.send(reply)
 
     async def send_photo(self, png: bytes, caption: str) -> None:
         """A picture (the diary chart): PTB's typed method, for its multipart upload."""
@@ -368,13 +507,19 @@ class Outbox:
         except Forbidden:
             await self.channel.blocked(self.user)
 
-    async def edit_keyboard(self, message_id: int | None, markup: Keyboard | None) -> None:
-        if message_id is None:
-            return
+    async def edit_keyboard(
+        self, message_id: int, markup: Keyboard | None, reply: Reply
+    ) -> int | None:
+        """Update the buttons of the question ``reply`` shows (a tick). None when edited in
+        place; if the user deleted the message, the question is sent anew: its new id."""
         params: dict[str, Any] = {"chat_id": self.chat, "message_id": str(message_id)}
         if markup is not None:
             params["reply_markup"] = markup_json(markup)
-        await self.call("editMessageReplyMarkup", **params)
+        try:
+            await self.call("editMessageReplyMarkup", **params)
+        except MessageGone:
+            return await self.send(reply)
+        return None
 
     async def answer(self, text: str = "", *, alert: bool = False) -> None:
         """Answer the pressed button once (so it stops spinning), with an optional notice."""

@@ -10,7 +10,13 @@ from telegram.ext import Application, BaseUpdateProcessor
 from telegram.request import BaseRequest
 
 from bot.channels.json_in import read_json
-from bot.channels.telegram.bot import CHANNEL_KEY, TelegramChannel, build_application
+from bot.channels.telegram.bot import (
+    CHANNEL_KEY,
+    NotDelivered,
+    TelegramChannel,
+    build_application,
+)
+from bot.metrics import ERRORS
 from bot.serving import SHUTDOWN_GRACE_SECONDS, Stopper, started_up
 from bot.wiring import App
 
@@ -81,6 +87,9 @@ async def process_webhook(
     The secret token header is compared in constant time; a request without the
     right one is refused before its body is even parsed. The update's JSON goes
     straight to the channel: no PTB ``Update`` objects on this path.
+
+    503 when a saved turn's replies could not all be sent: Telegram then delivers the
+    update again, and the replies still owed go out with it (see :mod:`bot.conversations`).
     """
     if not secret_header or not hmac.compare_digest(secret_header.encode(), secret.encode()):
         return 401
@@ -91,5 +100,10 @@ async def process_webhook(
     if not isinstance(update, dict):
         return 400
     channel: TelegramChannel = application.bot_data[CHANNEL_KEY]
-    await channel.handle(update, application.bot)
+    try:
+        await channel.handle(update, application.bot)
+    except NotDelivered:
+        ERRORS.labels(where="telegram").inc()
+        log.warning("replies not delivered: asking Telegram to deliver the update again")
+        return 503
     return 200
