@@ -280,12 +280,8 @@ class FakeTelegram(Served):
     ) -> int:
         """Queue a private-chat text message; ``/cmd`` gets the bot_command entity PTB needs."""
         self._languages[user_id] = language_code
-        message: JSON = {"message_id": self._new_message_id(user_id), "date": int(time.time())}
-        message |= {"chat": self._chat(user_id), "from": self._user(user_id, language_code)}
-        message["text"] = text
-        if command := _COMMAND_RE.match(text):
-            message["entities"] = [{"type": "bot_command", "offset": 0, "length": command.end()}]
-        return self._push({"message": message}, update_id)
+        update = self.message_update(user_id, text, language_code=language_code)
+        return self._push(update, update_id)
 
     def user_presses(
         self, user_id: int, message_id: int, callback_data: str, *, update_id: int | None = None
@@ -321,6 +317,23 @@ class FakeTelegram(Served):
         }
         query |= {"chat_instance": f"ci{user_id}", "message": self._message_json(sent)}
         return query
+
+    def user_deletes(self, user_id: int, message_id: int) -> None:
+        """The user deletes one of the bot's messages in their chat: editing it fails from now
+        on with "message to edit not found", as on Telegram."""
+        sent = self._find(user_id, message_id, "message to delete not found")
+        self._chats[user_id].remove(sent)
+        self._changed()
+
+    def message_update(self, user_id: int, text: str, *, language_code: str = "en") -> JSON:
+        """The update a typed message makes (a command gets its entity), for a test to deliver
+        to a webhook itself."""
+        message: JSON = {"message_id": self._new_message_id(user_id), "date": int(time.time())}
+        message |= {"chat": self._chat(user_id), "from": self._user(user_id, language_code)}
+        message["text"] = text
+        if command := _COMMAND_RE.match(text):
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": command.end()}]
+        return {"message": message}
 
     def push_raw(self, update: JSON) -> None:
         """Queue an update verbatim; re-pushing an update_id simulates a duplicated delivery."""
