@@ -54,7 +54,7 @@ ANSWERS = (
     "neither",
 )
 """One typed answer per question of a typical self-care route (kneecheck.yaml)."""
-RESULT = "Your knee check"
+RESULT = "This is not a diagnosis"
 _ids = itertools.count(1)
 
 

@@ -40,6 +40,8 @@ class Expect(_Strict):
     """Substrings that must not be anywhere in the reply's text."""
     said: tuple[str, ...] = ()
     """Substrings of any message of the turn (for example the notice before a question)."""
+    max_words: int | None = None
+    """At most this many words in the reply's text: a first message fits a phone screen."""
 
     def problems(
         self,
@@ -49,9 +51,11 @@ class Expect(_Strict):
         tier: str | None,
         text: str,
         turn_text: str | None = None,
+        message: str | None = None,
     ) -> list[str]:
         """Every way the last reply (``text``) and all the turn's messages (``turn_text``,
-        default ``text``) differ from this expectation; empty when they match."""
+        default ``text``) differ from this expectation; empty when they match. ``message`` is
+        the reply's words as the user reads them, without its buttons (default ``text``)."""
         everything = text if turn_text is None else turn_text
         found: list[str] = []
         if self.kind is not None and kind != self.kind:
@@ -63,6 +67,9 @@ class Expect(_Strict):
         found += [f"missing {s!r}" for s in self.contains if s not in text]
         found += [f"should not say {s!r}" for s in self.absent if s in text]
         found += [f"the turn never said {s!r}" for s in self.said if s not in everything]
+        words = len((text if message is None else message).split())
+        if self.max_words is not None and words > self.max_words:
+            found.append(f"{words} words, more than {self.max_words}")
         return found
 
 

@@ -85,6 +85,7 @@ def _failed_turn() -> logging.LogRecord:
         return logging.LogRecord(
             "bot.channels", logging.ERROR, __file__, 1, "turn failed", None, sys.exc_info()
         )
+    raise AssertionError("parse() always raises")  # pragma: no cover
 
 
 def test_json_errors_carry_a_stack_trace_an_operator_can_debug_with() -> None:

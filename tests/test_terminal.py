@@ -45,6 +45,7 @@ def test_a_piped_conversation_reaches_the_personalised_assessment() -> None:
         [
             *["1", "12", "behind the knee", "calf", "1 4", "most days", "1", "3", "heavy", "2"],
             *["1", "6", "6", "2"],  # none of the conditions, no clot risk, no pain on walking
+            *["Why these causes", "Your stretches", "Good to know"],  # topics, by their labels
         ]
     )
     assert "embedded in-process Redis" in out
@@ -87,7 +88,7 @@ def test_privacy_and_help_commands_answer(line: str) -> None:
 
 def test_follow_up_check_in_diary_and_summary_in_the_terminal() -> None:
     check = ["1", "12", "above", "1", "1", "1", "1", "1", "1", "1", "6", "6"]
-    follow_up = ["1", "1 3", "8:00", "London", "/reminders"]
+    follow_up = ["Remind me to stretch, drink and check in", "1 3", "8:00", "London", "/reminders"]
     check_in = ["/checkin", "12", "worse", "6 or more", "7", "/diary", "/summary", "/mydata"]
     out = chat(check + follow_up + check_in)
     assert "Your reminders are set" in out

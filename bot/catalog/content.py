@@ -55,6 +55,12 @@ class Sourced(_Reviewed):
     heat after an injury, ice on numb skin."""
 
 
+class Disclaimer(Sourced):
+    short: str
+    """The line that ends a short reply: not a diagnosis, not a substitute, the emergency
+    number. The full text is one tap away ("Good to know")."""
+
+
 class OptionText(_Strict):
     label: str
     synonyms: tuple[str, ...] = ()
@@ -127,10 +133,12 @@ class Content(_Strict):
     complications: dict[str, Sourced]
     seek_help: dict[str, Sourced]
     facts: dict[str, Sourced]
-    disclaimer: Sourced
+    disclaimer: Disclaimer
     regions: dict[str, RegionWords]
     """Emergency and urgent-care words by region; ``default`` for a user we cannot place."""
     _regional: dict[str, Content] = PrivateAttr(default_factory=dict)
+    _base: Content | None = PrivateAttr(default=None)
+    """The content with its placeholders, of which this is a regional copy."""
 
     @model_validator(mode="after")
     def _sources_exist(self) -> Content:
@@ -144,6 +152,8 @@ class Content(_Strict):
     def for_region(self, region: str | None) -> Content:
         """This content with every ``{emergency}``-style placeholder filled for ``region``
         (``default`` when unknown). Built once per region and kept: content is immutable."""
+        if self._base is not None:  # a regional copy has no placeholders left to fill
+            return self._base.for_region(region)
         key = region if region in self.regions else DEFAULT_REGION
         done = self._regional.get(key)
         if done is None:
@@ -163,6 +173,7 @@ class Content(_Strict):
             assert isinstance(data, dict)
             done = Content.model_validate({**data, "regions": self.regions})
             done._regional = self._regional  # one cache for every regional copy
+            done._base = self
             self._regional[key] = done
         return done
 

@@ -127,6 +127,8 @@ class Assessment(_Strict):
     red_flag_step: str
     min_score: int = Field(default=2, ge=1)
     max_causes: int = Field(default=3, ge=1)
+    first_causes: int = Field(default=1, ge=1)
+    """Causes named in the result's first message (the rest are in the full result)."""
     causes: tuple[CauseRule, ...] = ()
     stretches: tuple[Pick, ...] = ()
     tips: tuple[Pick, ...] = ()

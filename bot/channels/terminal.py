@@ -123,7 +123,7 @@ def to_event(line: str, shown: Reply | None) -> Event | None:
 
 
 def _from_choices(picked: list[Choice], shown: Reply) -> Event | None:
-    step, version = shown.step or "", shown.version
+    step, version = picked[0].target or (shown.step or "", shown.version)
     if len(picked) == 1 and picked[0].action == "start":
         return Start(flow=picked[0].value)
     if len(picked) == 1 and picked[0].action == "command":

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from bot.catalog.content import Content, Tier
 from bot.catalog.flow import Assessment as Rules
 from bot.catalog.flow import Flow
-from bot.engine.replies import Reply, Section
+from bot.engine.replies import Choice, Reply, Section
 from bot.frozen import frozen
 
 Answers = Mapping[str, str | Sequence[str]]
@@ -124,63 +124,151 @@ def _cause_sections(content: Content, rules: Rules, answers: Answers) -> list[Se
     return sections
 
 
-def result(flow: Flow, content: Content, answers: Answers) -> Reply:
-    """The full assessment for a conversation without red flags."""
+TOPICS = ("causes", "relief", "stretches", "prevention", "treatment", "worth", "help", "about")
+"""What the first message leaves one tap away, in the order they are offered."""
+TOPIC_STEP = "topic"
+"""The ``step`` of a topic button: it answers no question, it opens part of the result."""
+
+
+def topics(flow: Flow, content: Content, answers: Answers) -> dict[str, list[Section]]:
+    """Each topic's sections for these answers; a topic with nothing to say is left out."""
     rules = flow.assessment
     assert rules is not None
-    level = tier(flow, content, answers)
     ui = content.ui
-    head = content.tiers[level]
-    sections = [Section(title=ui["title_result"], paragraphs=(head.title, head.text))]
-    sections += _cause_sections(content, rules, answers)
     picked = (
         [content.relief[p.id] for p in rules.relief if p.when is None or p.when.holds(answers)]
         if rules.relief
         else list(content.relief.values())
     )
     relief = tuple(f"{r.title}: {r.text}" if r.title else r.text for r in picked)
-    sections.append(Section(title=ui["title_relief"], bullets=relief))
+    stretches = []
     for pick in rules.stretches:
         if pick.when is None or pick.when.holds(answers):
             stretch = content.stretches[pick.id]
             title = ui["title_stretch"].format(name=stretch.title)
-            sections.append(Section(title=title, steps=stretch.steps))
+            stretches.append(Section(title=title, steps=stretch.steps))
     treatment = tuple(
         f"{t.title}: {t.text}" if t.title else t.text for t in content.treatment.values()
     )
-    sections.append(Section(title=ui["title_treatment"], bullets=treatment))
     mine, more = _picked((p.id, p.when is not None and p.when.holds(answers)) for p in rules.tips)
+    prevention = []
     if mine:
-        sections.append(
+        prevention.append(
             Section(
                 title=ui["title_tips_for_you"], bullets=tuple(content.tips[t].text for t in mine)
             )
         )
     if more:
-        sections.append(
+        prevention.append(
             Section(title=ui["title_tips_more"], bullets=tuple(content.tips[t].text for t in more))
         )
-    sections.append(
-        Section(
-            title=ui["title_complications"],
-            bullets=tuple(c.text for c in content.complications.values()),
-        )
-    )
-    sections.append(
-        Section(
-            title=ui["title_seek_help"], bullets=tuple(s.text for s in content.seek_help.values())
-        )
-    )
-    sections.append(
-        Section(title=ui["title_facts"], paragraphs=tuple(f.text for f in content.facts.values()))
-    )
-    sections.append(_disclaimer(content))
+    sections = {
+        "causes": _cause_sections(content, rules, answers),
+        "relief": [Section(title=ui["title_relief"], bullets=relief)],
+        "stretches": stretches,
+        "prevention": prevention,
+        "treatment": [Section(title=ui["title_treatment"], bullets=treatment)],
+        "worth": [
+            Section(
+                title=ui["title_complications"],
+                bullets=tuple(c.text for c in content.complications.values()),
+            )
+        ],
+        "help": [
+            Section(
+                title=ui["title_seek_help"],
+                bullets=tuple(s.text for s in content.seek_help.values()),
+            )
+        ],
+        "about": [
+            Section(
+                title=ui["title_facts"], paragraphs=tuple(f.text for f in content.facts.values())
+            ),
+            _disclaimer(content),
+        ],
+    }
+    return {name: sections[name] for name in TOPICS if sections[name]}
+
+
+def result(flow: Flow, content: Content, answers: Answers) -> Reply:
+    """The whole assessment at once: the first message's head and causes, then every topic
+    (what ``kneecheck flows check`` measures, and what the topics add up to)."""
+    rules = flow.assessment
+    assert rules is not None
+    level = tier(flow, content, answers)
+    head = content.tiers[level]
+    sections = [Section(title=content.ui["title_result"], paragraphs=(head.title, head.text))]
+    for part in topics(flow, content, answers).values():
+        sections += part
     return Reply(kind="result", sections=tuple(sections), tier=level)
 
 
-def assess(flow: Flow, content: Content, answers: Answers) -> Reply:
-    return (
-        urgent(flow, content, answers)
-        if red_flags(flow, answers)
-        else result(flow, content, answers)
+FIRST_REASONS = 1
+"""Reasons given for the cause in the first message (all of them: "Why these causes")."""
+
+
+def first(flow: Flow, content: Content, answers: Answers, version: int) -> Reply:
+    """The assessment's first message, short enough for a phone screen: what to do (the
+    tier), the cause that fits best and why (and the next one's name), when to get help, and
+    that it is no diagnosis. Everything else is a button away (:func:`topic`)."""
+    rules = flow.assessment
+    assert rules is not None
+    level = tier(flow, content, answers)
+    head = content.tiers[level]
+    ui = content.ui
+    sections = [Section(title=head.title, paragraphs=(head.text,))]
+    ranked = rank_causes(rules, answers)[: rules.first_causes]
+    if ranked:
+        best, *others = ranked
+        joined = ui["reason_joiner"].join(
+            content.reasons[r].text for r in best.reasons[:FIRST_REASONS]
+        )
+        lines = [f"{content.causes[best.cause].title}. {ui['because'].format(reasons=joined)}"]
+        if others:
+            names = ui["reason_joiner"].join(
+                content.causes[c.cause].title or c.cause for c in others
+            )
+            lines.append(ui["first_also"].format(causes=names))
+        sections.append(Section(title=ui["title_first_causes"], paragraphs=tuple(lines)))
+    else:
+        sections.append(Section(paragraphs=(ui["first_no_clear_cause"],)))
+    sections.append(Section(paragraphs=(ui["first_help"],)))
+    sections.append(Section(paragraphs=(content.disclaimer.short,)))
+    return Reply(
+        kind="result",
+        sections=tuple(sections),
+        tier=level,
+        choices=topic_choices(flow, content, answers, version),
     )
+
+
+def topic_choices(
+    flow: Flow, content: Content, answers: Answers, version: int, shown: str | None = None
+) -> tuple[Choice, ...]:
+    """A button per topic (but the one on screen), each acting on the finished check."""
+    return tuple(
+        Choice(name, content.ui[f"topic_{name}"], "choose", target=(TOPIC_STEP, version))
+        for name in topics(flow, content, answers)
+        if name != shown
+    )
+
+
+def topic(flow: Flow, content: Content, answers: Answers, name: str, version: int) -> Reply | None:
+    """One topic of the result as its own short message, with the other topics' buttons;
+    None for a topic these answers do not have (a forged or outdated button)."""
+    parts = topics(flow, content, answers).get(name)
+    if parts is None:
+        return None
+    return Reply(
+        kind="info",
+        sections=tuple(parts),
+        choices=topic_choices(flow, content, answers, version, shown=name),
+        tier=tier(flow, content, answers),
+    )
+
+
+def assess(flow: Flow, content: Content, answers: Answers) -> Reply:
+    """What the check ends with: urgent advice, or the result's first message."""
+    if red_flags(flow, answers):
+        return urgent(flow, content, answers)
+    return first(flow, content, answers, 0)

@@ -245,11 +245,15 @@ def _enter(
     done = session.model_copy(update=changes)
     seen = tuple(done.seen().items())
     if outcome.kind == "assessment":
-        reply = assessment.assess(ctx.flow, ctx.content, done.answers)
+        if assessment.red_flags(ctx.flow, done.answers):
+            reply = assessment.urgent(ctx.flow, ctx.content, done.answers)
+        else:
+            reply = assessment.first(ctx.flow, ctx.content, done.answers, ctx.version)
         effect = Finished(node, reply.tier, outcome.kind, ctx.flow.id, seen)
         if outcome.offer is not None and reply.kind == "result":
             label = ctx.content.ui[f"offer_{outcome.offer}"]
-            reply = replace(reply, choices=(Choice(outcome.offer, label, "start"),))
+            offer = Choice(outcome.offer, label, "start")
+            reply = replace(reply, choices=(*reply.choices, offer))
     else:
         reply = _outcome_text(ctx, outcome)
         effect = Finished(node, None, outcome.kind, ctx.flow.id, seen)
@@ -315,6 +319,8 @@ def _on_path(
 def _answer(ctx: _Ctx, session: Session | None, event: Choose | Toggle | Submit) -> Turn:
     if session is None or session.status == "stopped":
         return Turn(session, (ctx.notice("not_started"),))
+    if event.step == assessment.TOPIC_STEP:
+        return _topic(ctx, session, event)
     if event.step == CONFIRM or session.confirm is not None:
         return _confirmed(ctx, session, event)
     step = _step(ctx, session)
@@ -340,6 +346,23 @@ def _answer(ctx: _Ctx, session: Session | None, event: Choose | Toggle | Submit)
                 return Turn(session, (ctx.notice("multi_empty"),))
             return _record(ctx, session, step, _normalised(step, picked))
     raise TypeError(f"not an answer: {event!r}")  # pragma: no cover
+
+
+def _topic(ctx: _Ctx, session: Session, event: Choose | Toggle | Submit) -> Turn:
+    """A part of the finished result, opened from its first message: read-only, and only
+    while that result is the user's latest (a new check makes its buttons stale)."""
+    finished = (
+        session.status == "done"
+        and ctx.flow.assessment is not None
+        and session.outcome == _assessment_outcome(ctx.flow)
+        and not assessment.red_flags(ctx.flow, session.answers)
+    )
+    if not finished or not isinstance(event, Choose):
+        return Turn(session, (ctx.notice("stale"),))
+    reply = assessment.topic(ctx.flow, ctx.content, session.answers, event.option, event.version)
+    if reply is None:
+        return Turn(session, (ctx.notice("unknown_option"),))
+    return Turn(session, (reply,))
 
 
 def _toggled(step: Step, pending: tuple[str, ...], option: str) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ redis-server. The printed text is what is checked.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import pytest
 import redis.asyncio as aioredis
@@ -72,6 +73,12 @@ def unwrapped(text: str) -> str:
     return " ".join(text.split())
 
 
+def words_of(reply: Reply, chat: Recording) -> str:
+    """The reply as printed, without its numbered choices and the headings' rules."""
+    lines = render(reply, chat.content, columns=WIDTH).splitlines()
+    return " ".join(line for line in lines if line.strip("=- "))
+
+
 def number(chat: Recording, value: str) -> str:
     """The number printed next to the choice ``value`` (an option id, done, back...)."""
     shown = chat.shown
@@ -125,6 +132,7 @@ async def test_golden_transcript_in_the_terminal(
             tier=last.tier,
             text=unwrapped(text),
             turn_text=unwrapped("\n".join(render(r, chat.content) for r in said)),
+            message=words_of(replace(last, choices=(), multi=False), chat),
         )
         assert not problems, (
             f"{transcript.file}, turn {number_} ({turn.action}): {'; '.join(problems)}\n"

@@ -124,6 +124,9 @@ class EngineChat:
             return self.send(_command(choice.value))
         if choice.action == "start":
             return self.send(Start(flow=choice.value))
+        if choice.target is not None:  # a button acting on something else (a result topic)
+            step, version = choice.target
+            return self.send(Choose(step, choice.value, version))
         assert message.step is not None, "an answer button always names its step"
         match choice.action:
             case "choose":

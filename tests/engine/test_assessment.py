@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.catalog.content import Content
-from bot.engine import Finished, Reply
+from bot.engine import Finished, Reply, assessment
 from tests.engine.chat import Answer, EngineChat
 from tests.engine.texts import self_care_in
 
@@ -33,9 +33,12 @@ def stretches_shown(reply: Reply) -> list[str]:
 
 
 def result_for(chat: EngineChat, **answers: Answer) -> Reply:
+    """The whole result these answers lead to: its first message's causes and every topic
+    (:func:`assessment.result`), once the engine has shown the first message."""
     reply = chat.walk_with(answers)
     assert reply.kind == "result", reply.text()
-    return reply
+    flow = chat.catalog.flow(chat.flow_id)
+    return assessment.result(flow, chat.catalog.content(None), chat.saved.answers)
 
 
 def test_causes_come_with_the_users_own_reasons(chat: EngineChat, content: Content) -> None:
@@ -292,3 +295,46 @@ def test_a_knee_injury_at_55_or_over_is_examined_the_same_day(
     assert content.red_flags["injury_55"].advice in reply.text()
     younger = EngineChat(chat.catalog).walk(triggers=["injury"], age="a40_54")
     assert (younger.kind, younger.tier) == ("result", "soon")
+
+
+SHORT_FIRST = [
+    {},
+    {"location": "above", "triggers": ["exercise"], "activity": "heavy"},
+    {"location": "behind", "behind_muscle": "calf", "triggers": ["dehydration"], "water": "low"},
+    {"frequency": "at_night", "conditions": ["nerve", "thyroid"], "sitting": "over_8h"},
+    {"triggers": ["exercise", "injury"], "location": "behind", "age": "a18_39"},
+]
+
+
+@pytest.mark.parametrize("answers", SHORT_FIRST)
+def test_the_first_message_fits_a_phone_and_every_topic_is_one_tap_away(
+    chat: EngineChat, content: Content, answers: dict[str, Answer]
+) -> None:
+    """The first message says what to do, why, and when to get help, in at most 90 words in
+    any region; pressing its topics shows everything the whole result says, nothing lost."""
+    first = chat.walk_with(answers)
+    assert first.kind == "result"
+    flow = chat.catalog.flow(chat.flow_id)
+    for region in content.regions:
+        regional = assessment.first(flow, content.for_region(region), chat.saved.answers, 1)
+        assert len(regional.text().split()) <= 90, (region, regional.text())
+    assert content.ui["first_help"].split("{")[0] in first.text()
+    assert first.text().endswith(content.disclaimer.short)
+    topics = [c for c in first.choices if c.target is not None]
+    opened = [chat.press(t.value, on=first) for t in topics]
+    assert all(r.kind == "info" for r in opened)
+    whole = assessment.result(flow, chat.catalog.content(None), chat.saved.answers)
+    shown = {s for r in opened for s in r.sections}
+    assert [s for s in whole.sections[1:] if s not in shown] == []
+    # Each topic offers the others, never itself.
+    for topic, reply in zip(topics, opened, strict=True):
+        assert topic.value not in [c.value for c in reply.choices]
+
+
+def test_a_topic_of_an_older_check_is_stale_once_a_new_one_starts(chat: EngineChat) -> None:
+    first = chat.walk_with({})
+    chat.start()
+    chat.restart()
+    topic = next(c for c in first.choices if c.target is not None)
+    reply = chat.press(topic.value, on=first)
+    assert reply.kind == "notice"

@@ -82,12 +82,14 @@ def finished(turn: Turn) -> Finished:
     [({}, "self_care"), ({"frequency": "at_night"}, "soon")],
     ids=["self_care", "soon"],
 )
-def test_a_non_urgent_assessment_has_exactly_one_button_the_follow_up_offer(
+def test_a_non_urgent_assessment_offers_its_topics_then_the_follow_up(
     chat: EngineChat, content: Content, answers: dict[str, str], tier: str
 ) -> None:
     result = chat.walk(**answers)
     assert (result.kind, result.tier) == ("result", tier)
-    (button,) = result.choices
+    *topics, button = result.choices
+    assert {c.target for c in topics} == {("topic", chat.saved.version)}
+    assert all(c.action == "choose" for c in topics)
     assert (button.value, button.action) == ("followup", "start")
     assert button.label == content.ui["offer_followup"]
 

@@ -291,7 +291,13 @@ def check_turn(before: Session | None, turn: Turn, flow: Flow, content: Content)
             check_question(reply, saved, flow)
         if reply.kind in ("urgent", "result"):
             # The disclaimer, with the emergency number of the user's region (or every one).
-            regional = {content.for_region(r).disclaimer.text for r in content.regions}
+            # (the result's first message ends with its short form; the full one is a tap away).
+            regional = {
+                getattr(
+                    content.for_region(r).disclaimer, "short" if reply.kind == "result" else "text"
+                )
+                for r in content.regions
+            }
             assert reply.sections[-1].paragraphs[0] in regional
         if reply.kind == "urgent":
             assert self_care_in(reply.text(), content) == []

@@ -23,6 +23,7 @@ from pydantic import SecretStr
 
 from bot.channels.slack.app import KneecheckSlackApp, build_slack_app
 from bot.channels.slack.runner import PATH, web_app
+from bot.engine.assessment import TOPIC_STEP
 from bot.settings import Settings
 from bot.wiring import App, build_app
 from tests.fakes.slack import (
@@ -120,7 +121,7 @@ def step_of(message: FakeMessage) -> str | None:
     """The question a message asks, read from its answers' codec values."""
     for value in codec_values(message):
         parts = value.split("|")
-        if len(parts) == 4 and parts[0] in ("c", "t") and parts[1]:
+        if len(parts) == 4 and parts[0] in ("c", "t") and parts[1] and parts[1] != TOPIC_STEP:
             return parts[1]
     return None
 

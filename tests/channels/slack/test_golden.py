@@ -21,6 +21,7 @@ import pytest
 
 from bot.catalog.catalog import Catalog
 from bot.catalog.content import Content
+from bot.engine.assessment import TOPIC_STEP
 from tests.channels.slack.driver import SlackUser, codec_values, step_of, visible_text
 from tests.engine.texts import self_care_in
 from tests.fakes.slack import FakeMessage, FakeSlack
@@ -36,8 +37,12 @@ def visible_kind(message: FakeMessage, content: Content) -> str:
         return "question"
     if any(v.split("|")[2:3] == ["resume"] for v in values):
         return "prompt"
-    if any(b["type"] == "context" for b in message.blocks):
-        return "urgent" if content.ui["urgent_no_selfcare"] in visible_text(message) else "result"
+    text = visible_text(message)
+    if content.ui["urgent_no_selfcare"] in text:
+        return "urgent"
+    topics = [v for v in values if v.startswith(f"c|{TOPIC_STEP}|")]
+    if topics:  # the result's first message (under its tier's heading), or one of its topics
+        return "result" if any(t.title in text for t in content.tiers.values()) else "info"
     return "plain"
 
 

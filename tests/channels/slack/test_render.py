@@ -140,8 +140,9 @@ def test_the_assessment_fits_with_the_disclaimer_as_context(catalog: Catalog) ->
         assert block_errors(part.blocks) == [], part.blocks
     last = parts[-1].blocks[-1]
     assert last["type"] == "context"
-    assert content.disclaimer.text in last["elements"][0]["text"]
-    assert all(content.disclaimer.text not in t for p in parts for t in texts(p.blocks))
+    # The first message ends with the short disclaimer; the full one is under "Good to know".
+    assert content.disclaimer.short in last["elements"][0]["text"]
+    assert all(content.disclaimer.short not in t for p in parts for t in texts(p.blocks))
 
 
 def test_urgent_advice_has_the_disclaimer_and_no_buttons(catalog: Catalog) -> None:
@@ -356,15 +357,18 @@ def test_the_reminders_list_is_one_message_with_every_button(catalog: Catalog) -
     ]
 
 
-def test_the_assessment_offers_the_follow_up_as_a_start_button(catalog: Catalog) -> None:
+def test_the_assessment_offers_its_topics_then_the_follow_up_as_a_start_button(
+    catalog: Catalog,
+) -> None:
     chat = EngineChat(catalog)
     chat.walk(location="behind")
     result = chat.replies[-1]
     assert result.kind == "result"
     parts = messages(result, OWNER)
     last = parts[-1]
-    [actions] = [b for b in last.blocks if b["type"] == "actions"]
-    [start] = actions["elements"]
+    buttons = [e for b in last.blocks if b["type"] == "actions" for e in b["elements"]]
+    *topics, start = buttons
+    assert all(t["value"].startswith("c|topic|") for t in topics)
     assert start["value"] == "f||followup|0"
     assert last.blocks[-1]["type"] == "context"  # the disclaimer stays last
     assert all(block_errors(p.blocks) == [] for p in parts)

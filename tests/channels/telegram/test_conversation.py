@@ -23,9 +23,14 @@ async def test_a_self_care_route_reaches_the_personalised_assessment(alice: Tele
     await alice.tick("none")  # risks
     await alice.press("done")
 
+    first = alice.texts_since(before)
+    assert "Self-care is a reasonable start" in first
+    assert "Because you said it started after you did hard exercise with no warm-up" in first
+    assert "This is not a diagnosis" in first
+    assert len(first.split()) <= 90  # one phone screen; the rest is a tap away
+    await alice.press("stretches")
+    await alice.press("about")
     result = alice.texts_since(before)
-    assert "Self-care is a reasonable start" in result
-    assert "Because you said it started after you did hard exercise with no warm-up" in result
     assert "Stretch: front of the thigh (quadriceps)" in result
     assert "not a substitute for professional medical advice" in result
     assert all(len(m.plain_text) <= 4096 for m in alice.messages)

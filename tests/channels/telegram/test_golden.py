@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.catalog.catalog import Catalog
+from bot.engine.assessment import TOPIC_STEP
 from tests.channels.telegram.harness import TelegramUser
 from tests.fakes.telegram import FakeTelegram, SentMessage
 from tests.golden_transcripts import Transcript, UserTurn, load_transcripts
@@ -37,7 +38,9 @@ def seen(
     shown = [m for m in new if m.plain_text] or ([edited] if edited else [])
     text = "\n".join(m.plain_text for m in shown) or notice
     buttons = [data for m in shown for _, data in m.buttons()]
-    options = [d for d in buttons if d.startswith(("c|", "t|"))]
+    topics = [d for d in buttons if d.startswith(f"c|{TOPIC_STEP}|")]
+    options = [d for d in buttons if d.startswith(("c|", "t|")) and d not in topics]
+    headed = any(head.title in text for head in content.tiers.values())
     kind: str
     tier: str | None = None
     if options:
@@ -46,10 +49,10 @@ def seen(
         kind = "prompt"
     elif content.ui["urgent_no_selfcare"] in text:
         kind = "urgent"
-    elif content.ui["title_result"] in text:
+    elif topics and headed:  # the result's first message, its topics one tap away
         kind = "result"
-    elif any(o.text in text for o in content.outcomes.values()):
-        kind = "info"
+    elif topics or any(o.text in text for o in content.outcomes.values()):
+        kind = "info"  # one topic of the result, or an outcome's text
     else:
         kind = "notice"
     if kind in ("urgent", "result"):
