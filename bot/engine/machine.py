@@ -31,7 +31,7 @@ from bot.engine.replies import Choice, Effect, Finished, Reply, Section, Stopped
 from bot.engine.session import AnswerValue, Session
 from bot.engine.typed import answer_for, later_answers, under_age
 from bot.frozen import frozen
-from bot.understanding import CompiledLexicon, Reading, read
+from bot.understanding import MAX_CHARS, CompiledLexicon, Reading, read
 
 DEFAULT_FLOW = "kneecheck"
 REGION = "region"
@@ -436,6 +436,15 @@ def _noted(ctx: _Ctx, ahead: dict[str, AnswerValue]) -> Reply:
 
 
 def _text(ctx: _Ctx, session: Session | None, text: str) -> Turn:
+    """Typed text, read up to the length cap; a longer message is answered all the same,
+    and the user is told, after the answer, that only its start was read."""
+    turn = _read_text(ctx, session, text)
+    if len(text) > MAX_CHARS:
+        return replace(turn, replies=(*turn.replies, ctx.notice("text_cut")))
+    return turn
+
+
+def _read_text(ctx: _Ctx, session: Session | None, text: str) -> Turn:
     """Typed text: warning signs first, at every step of every flow; then a hinted sign's
     yes/no question; an age under 18; and only then an answer to the question."""
     reading = read(text, ctx.lexicon)

@@ -26,3 +26,17 @@ def test_a_bare_young_age_or_an_age_said_as_one_is_still_a_minor(catalog: Catalo
         session = at_age(catalog, text)
         assert session is not None
         assert session.outcome == "minor", text
+
+
+def test_a_very_long_message_is_answered_and_the_user_told_only_its_start_was_read(
+    catalog: Catalog,
+) -> None:
+    content = catalog.content(None)
+    start = Session(flow="kneecheck", step="location", shown=1, version=1)
+    long = "behind the knee " + "and so on " * 1_000
+    turn = advance(catalog, start, Text(long), now=NOW)
+    assert turn.session is not None
+    assert turn.session.answers.get("location") == "behind"
+    assert turn.replies[-1].text() == content.ui["text_cut"]
+    short = advance(catalog, start, Text("behind the knee"), now=NOW)
+    assert all(r.text() != content.ui["text_cut"] for r in short.replies)
