@@ -19,6 +19,7 @@ from pydantic import SecretStr
 from telegram.ext import SimpleUpdateProcessor
 
 from bot.channels.telegram.runner import run_polling
+from bot.engine.assessment import TOPIC_STEP
 from bot.settings import Settings
 from bot.store.keys import UserRef
 from bot.wiring import App, build_app
@@ -165,5 +166,9 @@ class TelegramUser:
     @property
     def current_step(self) -> str | None:
         """The step the newest keyboard asks, read from its callback data."""
-        data = [d for _, d in self.keyboard_message.buttons() if d.startswith(("c|", "t|"))]
+        data = [
+            d
+            for _, d in self.keyboard_message.buttons()
+            if d.startswith(("c|", "t|")) and not d.startswith(f"c|{TOPIC_STEP}|")
+        ]
         return data[0].split("|")[1] if data else None
