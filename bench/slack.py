@@ -631,8 +631,8 @@ def step_of(message: Posted) -> str | None:
             values = [o["value"] for o in element.get("options", [])] or [element.get("value")]
             for value in values:
                 parts = str(value).split("|")
-                if len(parts) == 4 and parts[0] in ("c", "t"):
-                    return parts[1]
+                if len(parts) == 4 and parts[0] in ("c", "t") and parts[1] != "topic":
+                    return parts[1]  # a result's topic buttons answer no question
     return None
 
 
