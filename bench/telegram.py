@@ -343,7 +343,7 @@ class Driver:
         self.stub = stub
         self.labels = press_labels(content)
         # The assessment ends with the disclaimer, in its last message.
-        self.finished_marker = html.escape(content.disclaimer.text, quote=False)[-60:]
+        self.finished_marker = html.escape(content.disclaimer.short, quote=False)
         self.update_ids = itertools.count(1)
         self.user_message_ids = itertools.count(1)
         self.own_seconds = 0.0
