@@ -4,7 +4,8 @@ A saq ``Worker`` runs the jobs; ours only builds the couriers for the configured
 platforms and turns a job into :meth:`ReminderService.deliver`. Health shows two ways:
 a heartbeat log line every ``HEARTBEAT_SECONDS`` (jobs done, failed, queued) and the
 ``kneecheck_worker_heartbeat`` gauge, so a dead worker is visible in logs and metrics.
-SIGTERM stops taking jobs and finishes the ones in hand (saq's grace period); a job cut
+SIGTERM stops taking jobs and finishes the ones in hand (saq's grace period, then
+cancellation), and the process ends within the exit deadline whatever hangs; a job cut
 short is swept and retried by another worker, and the stored reminder decides whether it
 still needs sending.
 """
@@ -25,6 +26,7 @@ from saq.types import Context, PartialTimersDict
 from bot import metrics
 from bot.reminders.queue import DELIVER, user_of
 from bot.reminders.service import Busy, Courier
+from bot.serving import Stopper
 from bot.wiring import App
 
 log = logging.getLogger(__name__)
@@ -146,7 +148,7 @@ async def in_process_worker(app: App, *, grace_seconds: int = 1) -> AsyncIterato
 
 
 async def run_worker(app: App) -> None:
-    """Run until SIGTERM/SIGINT (saq installs the handlers), then finish the jobs in hand.
+    """Run until SIGTERM/SIGINT, then finish the jobs in hand (within the exit deadline).
 
     With WORKER_PORT set it also serves /healthz (503 while Redis is unreachable) and
     /metrics (reminders sent, failed, dropped; the heartbeat) for the platform's checks.
@@ -160,9 +162,18 @@ async def run_worker(app: App) -> None:
         await runner.setup()
         await web.TCPSite(runner, app.settings.host, app.settings.worker_port).start()
         log.info("worker health on port %d", int(runner.addresses[0][1]))
-    try:
-        await worker.start()
-    finally:
-        if runner is not None:
-            await runner.cleanup()
-        await app.close()
+    # Our handlers, not saq's: a stop signal also arms the exit deadline, so a shutdown
+    # that hangs (a platform call, Redis frozen) still ends the process in time.
+    worker.SIGNALS = []
+    with Stopper(asyncio.Event()) as stop:
+        running = asyncio.create_task(worker.start())
+        signalled = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait({running, signalled}, return_when=asyncio.FIRST_COMPLETED)
+            await worker.stop()  # saq's grace period for the deliveries in hand
+            await running
+        finally:
+            signalled.cancel()
+            if runner is not None:
+                await runner.cleanup()
+            await app.close()

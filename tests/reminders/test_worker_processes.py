@@ -158,3 +158,64 @@ async def test_a_worker_killed_mid_batch_then_restarted_delivers_each_exactly_on
             assert await asyncio.wait_for(second.wait(), 10) == 0
             assert time.monotonic() - started < 10
         assert delivered(fake, users) == [1] * users
+
+
+async def test_sigterm_while_every_delivery_hangs_exits_0_within_10_seconds_and_loses_none(
+    redis_server: RedisServer, redis_client: aioredis.Redis
+) -> None:
+    users = 8
+    async with FakeTelegram() as fake:
+        env = env_for(fake, redis_server.url)
+        due = await schedule(fake, redis_server.url, users, in_seconds=2)
+        fake.hold("sendMessage")
+        async with worker(env) as stuck:
+            # Every delivery in hand waits on a Bot API that never answers.
+            await fake.wait_for(lambda: fake.held == CONCURRENCY, timeout=30)
+            stuck.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            code = await asyncio.wait_for(stuck.wait(), 12)
+            took = time.monotonic() - started
+        assert code == 0
+        assert took < 10, f"SIGTERM took {took:.1f} s"
+        print(f"worker SIGTERM took {took:.1f} s")
+        assert delivered(fake, users) == [0] * users
+        # What the stopped worker had in hand is not lost: the next one delivers it, once.
+        fake.release()
+        async with worker(env):
+            await until(lambda: all(delivered(fake, users)), within=60)
+            await eventually(lambda: settled(redis_client, users, due), within=60)
+        assert delivered(fake, users) == [1] * users
+
+
+async def test_sigterm_with_redis_frozen_still_exits_0_within_10_seconds(tmp_path: Path) -> None:
+    """Redis stops answering (not gone): saq's loops and the store hang on it, and the
+    exit deadline still ends the worker in the time a process manager allows."""
+    own = RedisServer(tmp_path / "redis")
+    own.start()
+    try:
+        async with FakeTelegram() as fake:
+            await schedule(fake, own.url, 2, in_seconds=60)
+            port = free_port()
+            async with worker({**env_for(fake, own.url), "WORKER_PORT": str(port)}) as frozen:
+                async with aiohttp.ClientSession() as http:
+
+                    async def healthy() -> bool:
+                        try:
+                            async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
+                                return r.status == 200
+                        except aiohttp.ClientError:
+                            return False
+
+                    await eventually(healthy, within=30)
+                assert own.process is not None
+                os.kill(own.process.pid, signal.SIGSTOP)
+                frozen.send_signal(signal.SIGTERM)
+                started = time.monotonic()
+                code = await asyncio.wait_for(frozen.wait(), 12)
+                took = time.monotonic() - started
+        assert code == 0
+        assert took < 10, f"SIGTERM took {took:.1f} s"
+    finally:
+        if own.process is not None:
+            os.kill(own.process.pid, signal.SIGCONT)
+        own.stop()
