@@ -62,13 +62,15 @@ from saq import Worker
 from saq.types import Context
 
 from bot import metrics
+from bot.channels import registry
+from bot.parts import App
 from bot.reminders import model
 from bot.reminders.model import Reminder, Reminders
 from bot.reminders.queue import QUEUE_NAME
 from bot.reminders.worker import build_worker
 from bot.settings import Settings
 from bot.store.keys import UserRef
-from bot.wiring import App, build_app
+from bot.wiring import build_app
 from tests.fakes.telegram import JSON, FakeTelegram
 from tests.redis_server import RedisServer
 
@@ -314,7 +316,7 @@ async def in_process_workers(
         for _ in range(count):
             app = build_app(settings)
             apps.append(app)
-            worker = build_worker(app, grace_seconds=1)
+            worker = build_worker(app, registry.couriers(app), grace_seconds=1)
             worker.SIGNALS = []  # Ctrl-C is the bench's: it cancels, the finally below stops
             workers.append(worker)
             tasks.append(asyncio.create_task(worker.start()))

@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from bot.settings import Settings, problems_of
 
 if TYPE_CHECKING:  # wiring imports every library: a command that fails early needs none
-    from bot.wiring import App
+    from bot.parts import App
 
 
 def _version() -> str:
@@ -89,7 +89,9 @@ async def _reachable(app: App, settings: Settings) -> None:
 
 
 async def _chat(settings: Settings, user: str, locale: str | None) -> None:
+    from bot.channels import registry
     from bot.channels.terminal import TerminalChat, TerminalCourier
+    from bot.channels.terminal_entry import PREFIX as TERMINAL
     from bot.reminders.worker import in_process_worker
     from bot.store.keys import UserRef
     from bot.wiring import build_app
@@ -98,21 +100,22 @@ async def _chat(settings: Settings, user: str, locale: str | None) -> None:
     await _reachable(app, settings)
     content = app.catalog.content(locale or settings.default_locale)
     chat = TerminalChat(
-        app.conversations, UserRef("cli", user), locale=locale, reminders=app.reminders
+        app.conversations, UserRef(TERMINAL, user), locale=locale, reminders=app.reminders
     )
     chat.say(content.ui["terminal_intro"])
     if app.embedded:
         chat.say(content.ui["terminal_embedded"])
     chat.say("")
-    app.reminders.couriers["cli"] = TerminalCourier(chat)
+    found = {**registry.couriers(app), TERMINAL: TerminalCourier(chat)}
     try:
-        async with in_process_worker(app, grace_seconds=0):
+        async with in_process_worker(app, found, grace_seconds=0):
             await chat.run()
     finally:
         await app.close()
 
 
 async def _telegram(settings: Settings) -> None:
+    from bot.channels import registry
     from bot.channels.telegram.runner import run_polling
     from bot.reminders.worker import in_process_worker
     from bot.wiring import build_app
@@ -124,13 +127,14 @@ async def _telegram(settings: Settings) -> None:
             "no REDIS_URL: conversations live in an embedded in-process Redis, gone on exit"
         )
     try:
-        async with in_process_worker(app):
+        async with in_process_worker(app, registry.couriers(app)):
             await run_polling(app)
     finally:
         await app.close()
 
 
 async def _slack(settings: Settings, *, socket: bool) -> None:
+    from bot.channels import registry
     from bot.channels.slack.runner import run_http, run_socket
     from bot.reminders.worker import in_process_worker
     from bot.wiring import build_app
@@ -142,13 +146,14 @@ async def _slack(settings: Settings, *, socket: bool) -> None:
             "no REDIS_URL: conversations live in an embedded in-process Redis, gone on exit"
         )
     try:
-        async with in_process_worker(app):
+        async with in_process_worker(app, registry.couriers(app)):
             await (run_socket(app) if socket else run_http(app))
     finally:
         await app.close()
 
 
 async def _worker(settings: Settings) -> int:
+    from bot.channels import registry
     from bot.reminders.worker import run_worker
     from bot.wiring import build_app
 
@@ -161,7 +166,7 @@ async def _worker(settings: Settings) -> int:
         return 2
     app = build_app(settings)
     await _reachable(app, settings)
-    await run_worker(app)
+    await run_worker(app, registry.couriers(app))
     return 0
 
 

@@ -10,40 +10,26 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from bot.channels import registry
 from bot.metrics import REGISTRY
-from bot.serving import SHUTDOWN_GRACE_SECONDS, serve_app
-from bot.wiring import App
+from bot.parts import App
+from bot.serving import serve_app
 
 log = logging.getLogger(__name__)
 
-TELEGRAM_PATH = "/telegram/webhook"
-SLACK_PATH = "/slack/events"
-SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-
 
 def create_web_app(app: App) -> web.Application:
-    """The routes for the channels that are configured, plus /healthz and /metrics."""
+    """The routes of every configured channel (see :mod:`bot.channels.registry`), plus
+    /healthz and /metrics."""
     web_app = web.Application()
     web_app.router.add_get("/healthz", _healthz(app))
     web_app.router.add_get("/metrics", _metrics)
-    if app.settings.telegram_bot_token is not None:
-        _add_telegram(app, web_app)
-    if app.settings.slack_bot_token is not None:
-        from bot.channels.slack.app import build_slack_app
-        from bot.channels.slack.runner import request_handler
-
-        bolt = build_slack_app(app)
-        web_app.router.add_post(SLACK_PATH, request_handler(bolt))
-
-        async def drain(_: web.Application) -> None:
-            await bolt.drain(SHUTDOWN_GRACE_SECONDS)
-
-        web_app.on_shutdown.append(drain)
+    registry.mount(web_app, app)
     return web_app
 
 
@@ -70,30 +56,6 @@ async def _metrics(request: web.Request) -> web.Response:
     return web.Response(
         body=generate_latest(REGISTRY), headers={"Content-Type": CONTENT_TYPE_LATEST}
     )
-
-
-def _add_telegram(app: App, web_app: web.Application) -> None:
-    """The webhook route, and PTB's Application (no updater: Telegram posts to us) for the
-    life of the server. A missing secret refuses to start: the route would accept anyone."""
-    from bot.channels.telegram.runner import process_webhook, telegram_app
-
-    secret = app.settings.telegram_webhook_secret
-    if secret is None:
-        raise RuntimeError("TELEGRAM_WEBHOOK_SECRET is not set: the webhook would accept anyone")
-    application = telegram_app(app, polling=False)
-
-    async def webhook(request: web.Request) -> web.Response:
-        body = await request.read()
-        header = request.headers.get(SECRET_HEADER)
-        status = await process_webhook(application, body, header, secret.get_secret_value())
-        return web.Response(status=status)
-
-    async def lifespan(_: web.Application) -> AsyncIterator[None]:
-        async with application:
-            yield
-
-    web_app.router.add_post(TELEGRAM_PATH, webhook)
-    web_app.cleanup_ctx.append(lifespan)
 
 
 async def serve(

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from bot.catalog.catalog import Catalog
 from bot.catalog.loader import load_catalog
+from bot.channels.registry import user_values
 from bot.conversations import Conversations
 from bot.metrics import observe_turn
+from bot.parts import App
 from bot.reminders.queue import QUEUE_NAME, ReminderQueue
 from bot.reminders.service import ReminderService
 from bot.settings import Settings
@@ -24,21 +24,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-@dataclass
-class App:
-    settings: Settings
-    catalog: Catalog
-    store: RedisSessionStore
-    conversations: Conversations
-    embedded: bool
-    reminders: ReminderService
-    queue: ReminderQueue
-
-    async def close(self) -> None:
-        await self.queue.close()
-        await self.store.close()
-
-
 def build_store(settings: Settings) -> tuple[RedisSessionStore, bool]:
     """A store on REDIS_URL, or on an in-process Redis-compatible server when unset.
 
@@ -47,12 +32,13 @@ def build_store(settings: Settings) -> tuple[RedisSessionStore, bool]:
     """
     if settings.redis_url:
         return RedisSessionStore.from_url(
-            settings.redis_url, ttl_seconds=settings.retention_seconds
+            settings.redis_url, ttl_seconds=settings.retention_seconds, values=user_values()
         ), False
     import fakeredis  # imported lazily: production with REDIS_URL never loads it
 
     client = fakeredis.FakeAsyncRedis(server=fakeredis.FakeServer())
-    return RedisSessionStore(client, ttl_seconds=settings.retention_seconds), True
+    store = RedisSessionStore(client, ttl_seconds=settings.retention_seconds, values=user_values())
+    return store, True
 
 
 def build_queue(settings: Settings, store: RedisSessionStore) -> RedisQueue:

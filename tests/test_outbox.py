@@ -12,6 +12,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from bot.catalog.catalog import Catalog
+from bot.channels.registry import user_values
 from bot.conversations import PACKED_FIELDS, Conversations, Taken, pack, unpack
 from bot.engine import Choose, Restart, Start, Text
 from bot.engine.replies import Choice, Reply, Section
@@ -24,7 +25,12 @@ USER = UserRef("tg", "42")
 
 
 def make(catalog: Catalog, client: aioredis.Redis, **kwargs: Any) -> Conversations:
-    return Conversations(catalog, RedisSessionStore(client, ttl_seconds=3600), salt=b"s", **kwargs)
+    return Conversations(
+        catalog,
+        RedisSessionStore(client, ttl_seconds=3600, values=user_values()),
+        salt=b"s",
+        **kwargs,
+    )
 
 
 def update(n: int) -> Once:
@@ -146,7 +152,7 @@ class CountingStore(RedisSessionStore):
 async def test_forget_waits_until_the_turn_being_shown_is_settled(
     catalog: Catalog, redis_client: aioredis.Redis
 ) -> None:
-    store = CountingStore(redis_client, ttl_seconds=3600)
+    store = CountingStore(redis_client, ttl_seconds=3600, values=user_values())
     store.tried_twice = asyncio.Event()
     chat = Conversations(catalog, store, salt=b"s")
     taken = await chat.take(USER, Start(), once=update(1))  # being shown...
@@ -172,7 +178,7 @@ async def test_forget_erases_regardless_when_work_stays_in_flight_too_long(
 async def test_forget_waits_for_work_noted_outside_a_turn(
     catalog: Catalog, redis_client: aioredis.Redis
 ) -> None:
-    store = CountingStore(redis_client, ttl_seconds=3600)
+    store = CountingStore(redis_client, ttl_seconds=3600, values=user_values())
     store.tried_twice = asyncio.Event()
     chat = Conversations(catalog, store, salt=b"s")
     await chat.handle(USER, Start())

@@ -1,7 +1,8 @@
 """``kneecheck worker``: delivers reminders from the queue, as many processes as needed.
 
-A saq ``Worker`` runs the jobs; ours only builds the couriers for the configured
-platforms and turns a job into :meth:`ReminderService.deliver`. Health shows two ways:
+A saq ``Worker`` runs the jobs; ours turns a job into :meth:`ReminderService.deliver`,
+through the couriers it is given (the channel registry builds them for the configured
+platforms). Health shows two ways:
 a heartbeat log line every ``HEARTBEAT_SECONDS`` (jobs done, failed, queued) and the
 ``kneecheck_worker_heartbeat`` gauge, so a dead worker is visible in logs and metrics.
 SIGTERM stops taking jobs and finishes the ones in hand (saq's grace period, then
@@ -24,10 +25,10 @@ from saq import Worker
 from saq.types import Context, PartialTimersDict
 
 from bot import metrics
+from bot.parts import App
 from bot.reminders.queue import DELIVER, user_of
 from bot.reminders.service import Busy, Courier
 from bot.serving import Stopper
-from bot.wiring import App
 
 log = logging.getLogger(__name__)
 
@@ -37,36 +38,17 @@ SHUTDOWN_GRACE_SECONDS = 5
 upkeep loops, so an idle worker exits in about 5 s, well under the platforms' 10 s."""
 
 
-def couriers(app: App) -> dict[str, Courier]:
-    """A courier per configured platform; a platform without a token is never contacted."""
-    found: dict[str, Courier] = {}
-    settings = app.settings
-    if settings.telegram_bot_token is not None:
-        from bot.channels.telegram.courier import TelegramCourier, build_bot
-
-        bot = build_bot(
-            settings.telegram_bot_token.get_secret_value(),
-            base_url=settings.telegram_api_base_url,
-            max_rate=settings.telegram_max_rate,
-        )
-        found["tg"] = TelegramCourier(bot, app.store)
-    if settings.slack_bot_token is not None:
-        from bot.channels.slack.courier import SlackCourier, build_client
-
-        client = build_client(
-            settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url
-        )
-        found["sl"] = SlackCourier(client)
-    return found
-
-
 def build_worker(
     app: App,
-    found: Mapping[str, Courier] | None = None,
+    couriers: Mapping[str, Courier],
     *,
     grace_seconds: int = SHUTDOWN_GRACE_SECONDS,
 ) -> Worker[Context]:
-    app.reminders.couriers.update(found if found is not None else couriers(app))
+    """``couriers``: by the ``UserRef.channel`` they deliver to; a reminder for a channel
+    with none is skipped to its next time (see :meth:`ReminderService.deliver`). The
+    channel registry builds them (:func:`bot.channels.registry.couriers`): nothing here
+    knows a channel."""
+    app.reminders.couriers.update(couriers)
     settings = app.settings
 
     async def deliver_reminder(ctx: Context, *, user: list[str], reminder: str, due: int) -> str:
@@ -131,11 +113,13 @@ async def _heartbeat(app: App) -> None:
 
 
 @contextlib.asynccontextmanager
-async def in_process_worker(app: App, *, grace_seconds: int = 1) -> AsyncIterator[Worker[Context]]:
+async def in_process_worker(
+    app: App, couriers: Mapping[str, Courier], *, grace_seconds: int = 1
+) -> AsyncIterator[Worker[Context]]:
     """Reminders delivered by this same process (``kneecheck run``, ``telegram``, ``slack``):
     a newcomer gets reminders without a second process. Signals stay with the bot's runner.
     ``grace_seconds``: how long a reminder in hand may take to finish when it stops."""
-    worker = build_worker(app, grace_seconds=grace_seconds)
+    worker = build_worker(app, couriers, grace_seconds=grace_seconds)
     worker.SIGNALS = []
     task = asyncio.create_task(worker.start())
     try:
@@ -147,13 +131,13 @@ async def in_process_worker(app: App, *, grace_seconds: int = 1) -> AsyncIterato
             await task
 
 
-async def run_worker(app: App) -> None:
+async def run_worker(app: App, couriers: Mapping[str, Courier]) -> None:
     """Run until SIGTERM/SIGINT, then finish the jobs in hand (within the exit deadline).
 
     With WORKER_PORT set it also serves /healthz (503 while Redis is unreachable) and
     /metrics (reminders sent, failed, dropped; the heartbeat) for the platform's checks.
     """
-    worker = build_worker(app)
+    worker = build_worker(app, couriers)
     runner: web.AppRunner | None = None
     if app.settings.worker_port is not None:
         from bot.web import create_health_app

@@ -112,7 +112,7 @@ class SessionStore(Protocol):
         anchor: str,
     ) -> None:
         """After sending: delete the ``sent`` entries, release the ``left`` ones (with the
-        replies still owed, or None for unchanged), and write ``values`` (USER_VALUES) only
+        replies still owed, or None for unchanged), and write ``values`` (declared user values) only
         if the session in slot ``anchor`` still exists: never after a /forget."""
 
     async def hold_work(self, user: UserRef, token: str, *, lease_seconds: int) -> None:

@@ -14,17 +14,15 @@ from bot.frozen import frozen
 
 _PART = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
-USER_VALUES = frozenset(
-    {"tg:q", "tg:blocked", "slack:q", "tz", "reminders", "profile", "diary", "delivering"}
-)
-"""Every small per-user value a feature keeps. /forget deletes them by name, so writing
-one is a plain SET; a name must be listed here to be written at all."""
+CORE_VALUES = frozenset({"tz", "reminders", "profile", "diary", "delivering"})
+"""The small per-user values the core features keep. A channel declares its own (its last
+question message, a block marker) in its registry entry, and the store is built with both:
+/forget deletes them by name, so writing one is a plain SET, and a name must be declared to
+be written at all. The store knows no channel by name."""
 OUTBOX = "outbox"
 """The per-user hash of replies saved turns still owe the user (see ``RedisSessionStore``):
-not a plain value, so outside ``USER_VALUES``, and short-lived, so retention never touches
-it; /forget deletes it with the rest (``USER_KEYS``)."""
-USER_KEYS = USER_VALUES | {OUTBOX}
-"""The names of every per-user key other than sessions (which the key index lists)."""
+not a plain value, so outside the declared values, and short-lived, so retention never
+touches it; /forget deletes it with the rest."""
 
 
 @frozen

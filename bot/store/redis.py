@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
@@ -46,7 +46,7 @@ from bot.engine.session import Session
 from bot.metrics import ERRORS
 from bot.store.base import Claimed, Entry, Erased, Loaded, Once, StoreUnavailable
 from bot.store.batching import CommandBatcher
-from bot.store.keys import OUTBOX, USER_KEYS, USER_VALUES, KeyBuilder, UserRef
+from bot.store.keys import CORE_VALUES, OUTBOX, KeyBuilder, UserRef
 from bot.store.packing import pack_with_hiredis
 
 log = logging.getLogger(__name__)
@@ -199,8 +199,14 @@ class RedisSessionStore:
         ttl_seconds: int,
         keys: KeyBuilder | None = None,
         command_timeout: float | None = None,
+        values: Iterable[str] = (),
     ) -> None:
         self.client = client
+        self.values = CORE_VALUES | frozenset(values)
+        """Every per-user value that may be written: the core's and the channels' (see
+        :data:`bot.store.keys.CORE_VALUES`)."""
+        self.user_keys = self.values | {OUTBOX}
+        """The names of every per-user key other than sessions (which the key index lists)."""
         self.command_timeout = command_timeout
         self.ttl_seconds = ttl_seconds
         self.ttl_ms = ttl_seconds * 1000
@@ -217,13 +223,17 @@ class RedisSessionStore:
         self._forget = client.register_script(_FORGET)
 
     @classmethod
-    def from_url(cls, url: str, *, ttl_seconds: int, **kwargs: Any) -> RedisSessionStore:
+    def from_url(
+        cls, url: str, *, ttl_seconds: int, values: Iterable[str] = (), **kwargs: Any
+    ) -> RedisSessionStore:
         """A client on ``url``: 5 s to connect, 5 s for a pipeline's replies (see
         :class:`CommandBatcher`: no per-reply ``socket_timeout``)."""
         client = aioredis.Redis.from_url(
             url, socket_connect_timeout=5, health_check_interval=30, **kwargs
         )
-        return cls(pack_with_hiredis(client), ttl_seconds=ttl_seconds, command_timeout=5)
+        return cls(
+            pack_with_hiredis(client), ttl_seconds=ttl_seconds, command_timeout=5, values=values
+        )
 
     async def _call(self, op: Callable[[], Awaitable[T]]) -> T:
         try:
@@ -346,7 +356,7 @@ class RedisSessionStore:
     async def put_value(
         self, user: UserRef, name: str, value: str, *, ttl_seconds: int | None = None
     ) -> None:
-        """Keep a small per-user value (one of ``USER_VALUES``), expiring like a session."""
+        """Keep a small per-user value (one of :attr:`values`), expiring like a session."""
         key = self._value_key(user, name)
         ttl_ms = ttl_seconds * 1000 if ttl_seconds is not None else self.ttl_ms
         await self._call(lambda: self.batcher.execute("SET", key, value, "PX", ttl_ms))
@@ -371,8 +381,8 @@ class RedisSessionStore:
         return bool(done)
 
     def _value_key(self, user: UserRef, name: str) -> str:
-        if name not in USER_VALUES:
-            raise ValueError(f"{name!r} is not in USER_VALUES: /forget would not erase it")
+        if name not in self.values:
+            raise ValueError(f"{name!r} is not a declared user value: /forget would not erase it")
         return self.keys.value(user, name)
 
     async def get_value(self, user: UserRef, name: str) -> str | None:
@@ -381,7 +391,7 @@ class RedisSessionStore:
 
     async def touch(self, user: UserRef) -> None:
         """The user was active: every per-user value expires RETENTION after now, not before."""
-        keys = [self.keys.value(user, n) for n in sorted(USER_VALUES)]
+        keys = [self.keys.value(user, n) for n in sorted(self.values)]
         await self._call(lambda: self._script(self._touch, *keys, self.ttl_ms, numkeys=len(keys)))
 
     async def get_values(self, user: UserRef, *names: str) -> dict[str, str | None]:
@@ -405,7 +415,7 @@ class RedisSessionStore:
         return bool(done)
 
     async def erase(self, user: UserRef) -> int:
-        keys = [self.keys.index(user), *(self.keys.value(user, n) for n in sorted(USER_KEYS))]
+        keys = [self.keys.index(user), *(self.keys.value(user, n) for n in sorted(self.user_keys))]
 
         async def erase() -> Any:
             async with asyncio.timeout(self.command_timeout):
@@ -427,7 +437,7 @@ class RedisSessionStore:
         for name in (*held, *returned):
             self._value_key(user, name)  # a name /forget would not erase is a bug
         returned = [name for name in returned if name not in held]
-        rest = sorted(USER_KEYS - {OUTBOX, *held, *returned})
+        rest = sorted(self.user_keys - {OUTBOX, *held, *returned})
         keys = [self.keys.index(user), self.keys.value(user, OUTBOX)]
         keys += [self.keys.value(user, name) for name in (*held, *returned, *rest)]
         args = (len(held), len(returned), "1" if force else "0")
@@ -447,7 +457,7 @@ class RedisSessionStore:
         async def existing() -> list[str]:
             members = await self.batcher.execute("SMEMBERS", self.keys.index(user))
             names = sorted(m.decode() if isinstance(m, bytes) else str(m) for m in members)
-            names += [self.keys.value(user, n) for n in sorted(USER_KEYS)]
+            names += [self.keys.value(user, n) for n in sorted(self.user_keys)]
             return [name for name in names if await self.batcher.execute("EXISTS", name)]
 
         return await self._call(existing)

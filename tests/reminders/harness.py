@@ -18,9 +18,11 @@ from zoneinfo import ZoneInfo
 from saq import Worker
 from saq.types import Context
 
+from bot.channels import registry
+from bot.parts import App
 from bot.reminders.worker import build_worker
 from bot.settings import Settings
-from bot.wiring import App, build_app
+from bot.wiring import build_app
 
 
 class ShiftedClock:
@@ -64,7 +66,7 @@ async def running_worker(
 ) -> AsyncIterator[tuple[App, Worker[Context]]]:
     """A worker as ``kneecheck worker`` runs it, in this loop (no signal handlers)."""
     app = build_app(settings, clock=clock)
-    worker = build_worker(app, grace_seconds=1)
+    worker = build_worker(app, registry.couriers(app), grace_seconds=1)
     worker.SIGNALS = []
     task = asyncio.create_task(worker.start())
     try:

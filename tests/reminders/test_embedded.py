@@ -30,9 +30,8 @@ async def test_a_reminder_falls_due_and_is_delivered_without_a_redis_server() ->
     app = build_app(Settings(_env_file=None, redis_url=None))
     assert app.embedded
     recorder = Recorder()
-    app.reminders.couriers["cli"] = recorder
     try:
-        async with in_process_worker(app):
+        async with in_process_worker(app, {"cli": recorder}):
             due = int(time.time()) + 1
             water = Reminder(
                 id="hydration", kind="hydration", zone="UTC", times=(dt.time(10),), due=due

@@ -23,12 +23,13 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
+from bot.channels.telegram.runner import SECRET_HEADER
 from bot.engine.assessment import TOPIC_STEP
+from bot.parts import App
 from bot.reminders.model import Reminder, Reminders
 from bot.settings import Settings
 from bot.store.keys import UserRef
-from bot.web import SECRET_HEADER
-from bot.wiring import App, build_app
+from bot.wiring import build_app
 from tests.channels.slack.driver import SECRET as SLACK_SECRET
 from tests.channels.slack.driver import TEAM, SlackUser, elements, step_of, visible_text
 from tests.fakes.slack import FakeSlack

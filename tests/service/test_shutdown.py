@@ -15,7 +15,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.web import SECRET_HEADER, TELEGRAM_PATH
+from bot.channels.telegram.runner import SECRET_HEADER
+from bot.channels.telegram.runner import WEBHOOK_PATH as TELEGRAM_PATH
 from tests.fakes.telegram import FakeTelegram
 from tests.redis_server import RedisServer, free_port
 

@@ -14,9 +14,10 @@ import pytest
 import redis.asyncio as aioredis
 from pydantic import SecretStr
 
+from bot.channels.telegram.runner import SECRET_HEADER
 from bot.engine.assessment import TOPIC_STEP
 from bot.settings import Settings
-from bot.web import SECRET_HEADER, serve
+from bot.web import serve
 from bot.wiring import build_app
 from tests.fakes.slack import FakeSlack, SlackSigner, slash_command_body
 from tests.fakes.telegram import FakeTelegram

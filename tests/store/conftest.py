@@ -8,6 +8,7 @@ import fakeredis
 import pytest
 import redis.asyncio as aioredis
 
+from bot.channels.registry import user_values
 from bot.store.redis import RedisSessionStore
 
 TTL = 3600
@@ -18,8 +19,8 @@ async def store(
     request: pytest.FixtureRequest, redis_client: aioredis.Redis
 ) -> AsyncIterator[RedisSessionStore]:
     if request.param == "redis-server":
-        yield RedisSessionStore(redis_client, ttl_seconds=TTL)
+        yield RedisSessionStore(redis_client, ttl_seconds=TTL, values=user_values())
         return
     client = fakeredis.FakeAsyncRedis(server=fakeredis.FakeServer())
-    yield RedisSessionStore(client, ttl_seconds=TTL)
+    yield RedisSessionStore(client, ttl_seconds=TTL, values=user_values())
     await client.aclose()

@@ -146,7 +146,7 @@ async def test_activity_pushes_every_value_to_a_full_retention_period(
 
 
 async def test_only_registered_values_can_be_written(store: RedisSessionStore) -> None:
-    with pytest.raises(ValueError, match="USER_VALUES"):
+    with pytest.raises(ValueError, match="not a declared user value"):
         await store.put_value(ALICE, "notes", "[]")
 
 

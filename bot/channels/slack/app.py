@@ -46,7 +46,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.channels.json_in import read_json
 from bot.channels.slack.channel import SlackChannel
 from bot.channels.slack.render import TICKS_PREFIX
-from bot.wiring import App
+from bot.parts import App
 
 log = logging.getLogger(__name__)
 

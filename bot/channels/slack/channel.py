@@ -43,6 +43,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.catalog.content import Content
 from bot.channels.pointer import Pointer, Showing
 from bot.channels.slack import render, web
+from bot.channels.slack.entry import LAST_QUESTION
 from bot.channels.slack.payloads import (
     FORGET_NO,
     FORGET_YES,
@@ -65,7 +66,6 @@ from bot.store.keys import UserRef
 
 log = logging.getLogger(__name__)
 
-LAST_QUESTION = "slack:q"
 TIME_ZONE = "tz"
 EVENT_SCOPE = "sl-event"
 EVENT_MARKER_TTL = 24 * 3600

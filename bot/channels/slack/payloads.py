@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.channels.slack.entry import PREFIX
 from bot.channels.slack.render import TICKS_PREFIX, owner_of
 from bot.engine.buttons import decode
 from bot.engine.events import Event, Submit, Toggle
@@ -71,7 +72,7 @@ def _str(value: object) -> str:
 def user_ref(team: object, user: object) -> UserRef | None:
     """The store identity of a Slack user in a workspace, or None for a malformed id."""
     try:
-        return UserRef("sl", _str(user), workspace=_str(team))
+        return UserRef(PREFIX, _str(user), workspace=_str(team))
     except ValueError:
         return None
 

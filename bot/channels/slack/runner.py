@@ -27,8 +27,8 @@ from bot.channels.json_in import read_json
 from bot.channels.slack.app import KneecheckSlackApp, SlackRequest, build_slack_app
 from bot.channels.slack.shapes import answered
 from bot.metrics import ERRORS, SLACK_ACK_SECONDS
+from bot.parts import App
 from bot.serving import SHUTDOWN_GRACE_SECONDS, Stopper, serve_app, started_up
-from bot.wiring import App
 
 log = logging.getLogger(__name__)
 
@@ -174,3 +174,14 @@ async def run_socket(
         finally:
             await handler.close_async()  # type: ignore[no-untyped-call]
             await _finish(bolt)
+
+
+def mount_events(web_app: web.Application, app: App) -> None:
+    """Slack's route on ``kneecheck serve``; work in hand is drained on shutdown."""
+    bolt = build_slack_app(app)
+    web_app.router.add_post(PATH, request_handler(bolt))
+
+    async def drain(_: web.Application) -> None:
+        await bolt.drain(SHUTDOWN_GRACE_SECONDS)
+
+    web_app.on_shutdown.append(drain)

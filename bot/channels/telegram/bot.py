@@ -39,6 +39,7 @@ from telegram.request import BaseRequest
 
 from bot.catalog.content import Content
 from bot.channels.pointer import Pointer, Showing
+from bot.channels.telegram.entry import BLOCKED, LAST_QUESTION, PREFIX
 from bot.channels.telegram.render import (
     Keyboard,
     answered_html,
@@ -62,8 +63,6 @@ from bot.store.keys import UserRef
 log = logging.getLogger(__name__)
 
 FORGET_YES, FORGET_NO = "x|forget|yes|0", "x|forget|no|0"
-LAST_QUESTION = "tg:q"
-BLOCKED = "tg:blocked"
 HTML = "HTML"
 UPDATE_SCOPE = "tg-update"
 UPDATE_MARKER_TTL = 24 * 3600
@@ -148,7 +147,7 @@ class TelegramChannel:
         incoming = parse(update)
         if incoming is None:
             return
-        out = Sender(bot, self, UserRef("tg", str(incoming.user_id)), incoming)
+        out = Sender(bot, self, UserRef(PREFIX, str(incoming.user_id)), incoming)
         content = self.catalog.content(incoming.language)
         try:
             async with self.conversations.one_at_a_time(out.user):  # shown in order

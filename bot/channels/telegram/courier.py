@@ -14,6 +14,7 @@ from typing import Any
 from telegram.error import BadRequest, Forbidden
 from telegram.ext import AIORateLimiter, ExtBot
 
+from bot.channels.telegram.entry import BLOCKED
 from bot.channels.telegram.render import markup_json, messages
 from bot.engine.replies import Reply
 from bot.reminders.service import Outcome
@@ -22,7 +23,6 @@ from bot.store.keys import UserRef
 
 log = logging.getLogger(__name__)
 
-BLOCKED = "tg:blocked"
 GONE = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
 
 

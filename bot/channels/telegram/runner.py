@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import hmac
 import logging
+from collections.abc import AsyncIterator
 
+from aiohttp import web
 from telegram.ext import Application, BaseUpdateProcessor
 from telegram.request import BaseRequest
 
@@ -17,12 +19,14 @@ from bot.channels.telegram.bot import (
     build_application,
 )
 from bot.metrics import ERRORS
+from bot.parts import App
 from bot.serving import SHUTDOWN_GRACE_SECONDS, Stopper, started_up
-from bot.wiring import App
 
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ["message", "callback_query"]
+WEBHOOK_PATH = "/telegram/webhook"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
 
 def telegram_app(
@@ -107,3 +111,26 @@ async def process_webhook(
         log.warning("replies not delivered: asking Telegram to deliver the update again")
         return 503
     return 200
+
+
+def mount_webhook(web_app: web.Application, app: App) -> None:
+    """The webhook route on ``kneecheck serve``, and PTB's Application (no updater: Telegram
+    posts to us) for the life of the server. A missing secret refuses to start: the route
+    would accept anyone."""
+    secret = app.settings.telegram_webhook_secret
+    if secret is None:
+        raise RuntimeError("TELEGRAM_WEBHOOK_SECRET is not set: the webhook would accept anyone")
+    application = telegram_app(app, polling=False)
+
+    async def webhook(request: web.Request) -> web.Response:
+        body = await request.read()
+        header = request.headers.get(SECRET_HEADER)
+        status = await process_webhook(application, body, header, secret.get_secret_value())
+        return web.Response(status=status)
+
+    async def lifespan(_: web.Application) -> AsyncIterator[None]:
+        async with application:
+            yield
+
+    web_app.router.add_post(WEBHOOK_PATH, webhook)
+    web_app.cleanup_ctx.append(lifespan)

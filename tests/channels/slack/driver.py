@@ -24,8 +24,9 @@ from pydantic import SecretStr
 from bot.channels.slack.app import KneecheckSlackApp, build_slack_app
 from bot.channels.slack.runner import PATH, web_app
 from bot.engine.assessment import TOPIC_STEP
+from bot.parts import App
 from bot.settings import Settings
-from bot.wiring import App, build_app
+from bot.wiring import build_app
 from tests.fakes.slack import (
     FakeMessage,
     FakeSlack,

@@ -20,9 +20,10 @@ from telegram.ext import SimpleUpdateProcessor
 
 from bot.channels.telegram.runner import run_polling
 from bot.engine.assessment import TOPIC_STEP
+from bot.parts import App
 from bot.settings import Settings
 from bot.store.keys import UserRef
-from bot.wiring import App, build_app
+from bot.wiring import build_app
 from tests.fakes.telegram import FakeTelegram, SentMessage
 
 _update_ids = itertools.count(1000)
