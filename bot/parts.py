@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.application import Application
 from bot.catalog.catalog import Catalog
 from bot.conversations import Conversations
 from bot.reminders.queue import ReminderQueue
@@ -26,6 +27,8 @@ class App:
     embedded: bool
     reminders: ReminderService
     queue: ReminderQueue
+    application: Application
+    """What every channel hands its users' actions to."""
 
     async def close(self) -> None:
         await self.queue.close()

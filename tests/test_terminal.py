@@ -75,15 +75,24 @@ def test_a_red_flag_typed_at_any_point_gets_urgent_advice_only() -> None:
     assert "Stretch:" not in out
 
 
-@pytest.mark.parametrize("line", ["/forget", "/mydata", "/help"])
+@pytest.mark.parametrize("line", ["/mydata", "/help"])
 def test_privacy_and_help_commands_answer(line: str) -> None:
     out = chat(["1", line])
     expected = {
-        "/forget": "erased everything",
         "/mydata": "you are an adult and agreed",
         "/help": "/back goes",
     }
     assert expected[line] in out
+
+
+def test_forget_asks_first_then_erases_on_yes_and_keeps_on_no() -> None:
+    kept = chat(["1", "/forget", "Keep it", "/mydata"])
+    assert "Erase it now?" in kept
+    assert "Nothing was erased." in kept
+    assert "you are an adult and agreed" in kept.split("Nothing was erased.")[1]
+    erased = chat(["1", "/forget", "1", "/mydata"])
+    assert "I have erased everything I stored about you" in erased
+    assert "you are an adult and agreed" not in erased.split("erased everything")[1]
 
 
 def test_follow_up_check_in_diary_and_summary_in_the_terminal() -> None:

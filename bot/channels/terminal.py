@@ -2,7 +2,8 @@
 
 It reads lines from stdin, so a whole conversation can be piped in
 (``printf '1\\n9\\n...' | kneecheck chat``). Like every channel it only
-translates: the engine decides, :class:`Conversations` stores.
+translates: a line becomes an action, :class:`~bot.application.Application` decides, and
+its outcome is printed.
 """
 
 from __future__ import annotations
@@ -12,39 +13,25 @@ import shutil
 import sys
 import textwrap
 import threading
-from collections.abc import Callable
 from typing import TextIO
 
-from bot.catalog.content import Content
-from bot.conversations import Conversations
-from bot.engine import (
-    Back,
-    Choose,
-    Event,
-    Reply,
-    Restart,
-    Resume,
-    Start,
-    Stop,
-    Submit,
-    Text,
-    Toggle,
+from bot.application import (
+    Action,
+    Application,
+    Chosen,
+    Command,
+    Press,
+    Typed,
+    text_for,
 )
+from bot.catalog.content import Content
+from bot.channels.terminal_entry import NAME as CHANNEL
+from bot.engine import Event, Reply, Submit
+from bot.engine.buttons import encode_choice
 from bot.engine.replies import Choice
-from bot.follow_ups import FollowUpViews
-from bot.reminders.buttons import ReminderPress
-from bot.reminders.service import Outcome, ReminderService
+from bot.reminders.service import Outcome
 from bot.store.base import StoreUnavailable
 from bot.store.keys import UserRef
-
-COMMANDS: dict[str, Callable[[], Event]] = {
-    "/start": Start,
-    "/kneecheck": Start,
-    "/back": Back,
-    "/restart": Restart,
-    "/stop": Stop,
-}
-
 
 MIN_WIDTH, MAX_WIDTH = 40, 100
 """Lines are wrapped to the terminal, but never wider than reads comfortably."""
@@ -101,15 +88,20 @@ def render(reply: Reply, content: Content, columns: int | None = None) -> str:
     return "\n".join(lines).lstrip("\n")
 
 
-def to_event(line: str, shown: Reply | None) -> Event | None:
-    """Translate one typed line, given the last reply that offered choices."""
+QUIT = ("/quit", "/exit")
+"""The terminal's own: the program ends (every other channel's conversation just pauses)."""
+
+
+def to_action(line: str, shown: Reply | None, application: Application) -> Action | None:
+    """Translate one typed line, given the last reply that offered choices: a command, the
+    number or label of a choice (several numbers tick several boxes), or free text."""
     text = line.strip()
     if not text:
         return None
-    if text.lower() in COMMANDS:
-        return COMMANDS[text.lower()]()
+    if text.startswith("/") and application.knows(text[1:].lower()):
+        return Command(text[1:].lower())
     if shown is None or not shown.choices:
-        return Text(text)
+        return Typed(text)
     by_label = [c for c in shown.choices if c.label.lower() == text.lower()]
     if by_label:
         # First: where the answers are numbers (severity 0 to 10), "7" means 7, not the 7th.
@@ -119,45 +111,36 @@ def to_event(line: str, shown: Reply | None) -> Event | None:
         picked = [shown.choices[int(n) - 1] for n in numbers if 0 < int(n) <= len(shown.choices)]
         if len(picked) == len(numbers):
             return _from_choices(picked, shown)
-    return Text(text)
+    return Typed(text)
 
 
-def _from_choices(picked: list[Choice], shown: Reply) -> Event | None:
-    step, version = picked[0].target or (shown.step or "", shown.version)
-    if len(picked) == 1 and picked[0].action == "start":
-        return Start(flow=picked[0].value)
-    if len(picked) == 1 and picked[0].action == "command":
-        return COMMANDS.get(f"/{picked[0].value}", Resume)()
-    if len(picked) == 1 and picked[0].action == "choose":
-        return Choose(step, picked[0].value, version)
-    if len(picked) == 1 and picked[0].action == "submit":
-        return Submit(step, version)
+def _from_choices(picked: list[Choice], shown: Reply) -> Action | None:
+    """The numbers typed on one line are the whole answer: boxes are ticked and sent at once
+    (the screen says so), never toggled one at a time."""
     if shown.multi and all(c.action == "toggle" for c in picked):
-        return Submit(step, version, tuple(c.value for c in picked))
-    if len(picked) == 1 and picked[0].action == "toggle":
-        return Toggle(step, picked[0].value, version)
+        step, version = picked[0].target or (shown.step or "", shown.version)
+        return Chosen(Submit(step, version, tuple(c.value for c in picked)))
+    if len(picked) == 1:
+        return Press(encode_choice(picked[0], shown.step, shown.version))
     return None
 
 
 class TerminalChat:
     def __init__(
         self,
-        conversations: Conversations,
+        application: Application,
         user: UserRef,
         *,
         locale: str | None = None,
         stdin: TextIO = sys.stdin,
         stdout: TextIO = sys.stdout,
-        reminders: ReminderService | None = None,
     ) -> None:
-        self.conversations = conversations
-        self.reminders = reminders
-        self.views = FollowUpViews(conversations, reminders) if reminders else None
+        self.application = application
         self.user = user
         self.locale = locale
         self.stdin = stdin
         self.stdout = stdout
-        self.content = conversations.catalog.content(locale)
+        self.content = application.catalog.content(locale)
         self.shown: Reply | None = None
 
     def _reader(self) -> asyncio.Queue[str]:
@@ -184,61 +167,53 @@ class TerminalChat:
 
     async def run(self) -> None:
         lines = self._reader()
-        await self.send(Start(self.locale))
+        await self.act(Command("start"))
         while True:
             line = await lines.get()
-            if line == "":
+            if line == "" or line.strip().lower() in QUIT:
                 return
-            if line.strip().lower() in ("/quit", "/exit"):
-                return
-            if await self.command(line.strip().lower()):
-                continue
-            if await self.reminder_choice(line):
-                continue
-            event = to_event(line, self.shown)
-            if event is None:
-                if line.strip():
-                    self.say(self.content.ui["no_match"])
-                continue
-            await self.send(event)
+            await self.line(line)
 
-    async def command(self, text: str) -> bool:
-        """Commands that are not conversation events: help, mydata, forget, quit."""
-        if text == "/help":
-            self.say("\n".join(_wrapped(self.content.ui["help"], width())))
+    async def line(self, line: str) -> bool:
+        """Act on one typed line; False when it did nothing (an empty line, or numbers that
+        match no choice, which are told so)."""
+        action = to_action(line, self.shown, self.application)
+        if action is None:
+            if line.strip():
+                self.say(self.content.ui["no_match"])
+            return False
+        if action == Command("help"):
+            self.say("\n".join(_wrapped(text_for(self.content, "help", CHANNEL), width())))
             if self.shown is not None:  # the question still waits: show it again
                 self.say("")
                 self.show(self.shown)
-        elif text == "/mydata":
-            self.say(
-                render(await self.conversations.stored_data(self.user, self.locale), self.content)
-            )
-        elif text in ("/diary", "/summary", "/reminders") and self.views is not None:
-            if text == "/diary":
-                reply = await self.views.diary_text(self.user, self.content)
-            elif text == "/summary":
-                reply = await self.views.summary(self.user, self.content)
-            else:
-                reply = await self.views.reminders(self.user, self.content)
-            self.show(reply)
-        elif text == "/checkin":
-            await self.send(Start(self.locale, flow="checkin"))
-        elif text == "/forget":
-            await self.conversations.forget(self.user)
-            self.say(self.content.ui["forgotten"])
-            self.shown = None
-        else:
-            return False
+            return True
+        await self.act(action)
         return True
 
     async def send(self, event: Event) -> None:
+        """An engine event as if answered on screen (a transcript's start with its locale)."""
+        await self.act(Chosen(event))
+
+    async def act(self, action: Action) -> None:
         try:
-            turn = await self.conversations.handle(self.user, event)
+            outcome = await self.application.act(
+                self.user, action, channel=CHANNEL, locale=self.locale, outbox=False
+            )
         except StoreUnavailable:
             self.say(self.content.ui["unavailable"])
             return
-        for reply in turn.replies:
+        if outcome.taken is not None:
+            for owed in outcome.taken.owed:
+                for reply in owed.replies:
+                    self.show(reply)
+            if outcome.taken.turn is not None:
+                for reply in outcome.taken.turn.replies:
+                    self.show(reply)
+        for reply in (*outcome.notices, *outcome.replies):
             self.show(reply)
+        if outcome.picture is not None:  # no pictures here: the chart's lines instead
+            self.show(outcome.picture.fallback)
         self.say("")
 
     def show(self, reply: Reply) -> None:
@@ -247,20 +222,6 @@ class TerminalChat:
             self.shown = reply
         elif reply.kind in ("result", "urgent", "info"):
             self.shown = None
-
-    async def reminder_choice(self, line: str) -> bool:
-        """A number picking a reminder's button (done, snooze, pause...): the service's."""
-        shown, text = self.shown, line.strip()
-        if self.reminders is None or shown is None or not text.isdigit():
-            return False
-        number = int(text)
-        if not 0 < number <= len(shown.choices) or shown.choices[number - 1].action != "reminder":
-            return False
-        choice = shown.choices[number - 1]
-        rid, due = choice.target or (shown.step or "all", shown.version)
-        for reply in await self.reminders.press(self.user, ReminderPress(rid, choice.value, due)):
-            self.show(reply)
-        return True
 
 
 class TerminalCourier:

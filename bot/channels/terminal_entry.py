@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.channels.registry import Entry
 
+NAME = "terminal"
 PREFIX = "cli"
 
-ENTRY = Entry(name="terminal", prefix=PREFIX)
+ENTRY = Entry(name=NAME, prefix=PREFIX)

@@ -18,9 +18,11 @@ CODES: dict[ChoiceAction, str] = {
     "command": "m",
     "start": "f",
     "reminder": "r",
+    "confirm": "x",
 }
-"""``r`` buttons (``r|<reminder>|<action>|<due>``) belong to the reminder service: channels
-read them with :func:`bot.reminders.buttons.decode` before asking this module."""
+"""``r`` buttons (``r|<reminder>|<action>|<due>``) belong to the reminder service and ``x``
+buttons (``x|forget|yes|0``) to the application (:mod:`bot.application`), which reads them
+before asking this module."""
 COMMAND_EVENTS = {"back": Back, "restart": Restart, "resume": Resume, "stop": Stop}
 MAX_VERSION_DIGITS = 10
 

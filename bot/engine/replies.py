@@ -12,9 +12,10 @@ from typing import Literal
 
 from bot.frozen import frozen
 
-ChoiceAction = Literal["choose", "toggle", "submit", "command", "start", "reminder"]
+ChoiceAction = Literal["choose", "toggle", "submit", "command", "start", "reminder", "confirm"]
 """``start`` begins the flow ``value`` (the follow-up offer); ``reminder`` buttons act on the
-user's reminders (value ``keep``/``stop``), not on the flow."""
+user's reminders (value ``keep``/``stop``), not on the flow; ``confirm`` answers a question
+of the application's own (erase everything? ``value`` yes or no, ``target`` what)."""
 ReplyKind = Literal["question", "prompt", "notice", "answered", "result", "urgent", "info"]
 
 

@@ -3,7 +3,7 @@
 The terminal is a channel too: `kneecheck chat` is how a newcomer first meets kneecheck.
 Each turn is typed the way a person at the terminal would type it (a button is its number in
 the printed list, a tick is the number of a box, a command is `/back`), through the real
-:class:`TerminalChat` and its line parser, on :class:`Conversations` over the suite's own
+:class:`TerminalChat` and its line parser, on the application over the suite's own
 redis-server. The printed text is what is checked.
 """
 
@@ -15,8 +15,10 @@ from dataclasses import replace
 import pytest
 import redis.asyncio as aioredis
 
+from bot.application import Application
 from bot.catalog.catalog import Catalog
-from bot.channels.terminal import TerminalChat, render, to_event
+from bot.channels.registry import user_values
+from bot.channels.terminal import TerminalChat, render
 from bot.conversations import Conversations
 from bot.engine import Reply, Start
 from bot.store.keys import UserRef
@@ -93,10 +95,10 @@ def number(chat: Recording, value: str) -> str:
 async def test_golden_transcript_in_the_terminal(
     catalog: Catalog, redis_client: aioredis.Redis, transcript: Transcript
 ) -> None:
-    store = RedisSessionStore(redis_client, ttl_seconds=3600)
-    conversations = Conversations(catalog, store, salt=b"s")
+    store = RedisSessionStore(redis_client, ttl_seconds=3600, values=user_values())
+    application = Application(Conversations(catalog, store, salt=b"s"), store)
     out = io.StringIO()
-    chat = Recording(conversations, USER, locale=transcript.locale, stdout=out)
+    chat = Recording(application, USER, locale=transcript.locale, stdout=out)
     ticked: list[str] = []  # the terminal ticks by typing every number on one line
     for number_, turn in enumerate(transcript.turns, 1):
         before = len(chat.printed)
@@ -114,11 +116,8 @@ async def test_golden_transcript_in_the_terminal(
             lines = [" ".join(ticked)] if done else typed(chat, turn)
             ticked = []
             for line in lines:
-                if await chat.command(line.strip().lower()):
-                    continue
-                event = to_event(line, chat.shown)
-                assert event is not None, f"{transcript.file}: {line!r} typed to no effect"
-                await chat.send(event)
+                acted = await chat.line(line)
+                assert acted, f"{transcript.file}: {line!r} typed to no effect"
         said = chat.printed[before:]
         assert said, f"{transcript.file}, turn {number_}: nothing printed"
         if turn.expect is None:
