@@ -99,7 +99,7 @@ async def _chat(settings: Settings, user: str, locale: str | None) -> None:
     app = build_app(settings)
     await _reachable(app, settings)
     content = app.catalog.content(locale or settings.default_locale)
-    chat = TerminalChat(app.application, UserRef(TERMINAL, user), locale=locale)
+    chat = TerminalChat(app.actions, UserRef(TERMINAL, user), locale=locale)
     chat.say(content.ui["terminal_intro"])
     if app.embedded:
         chat.say(content.ui["terminal_embedded"])

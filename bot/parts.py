@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.application import Application
+from bot.actions import Actions
 from bot.catalog.catalog import Catalog
 from bot.conversations import Conversations
 from bot.reminders.queue import ReminderQueue
@@ -27,7 +27,7 @@ class App:
     embedded: bool
     reminders: ReminderService
     queue: ReminderQueue
-    application: Application
+    actions: Actions
     """What every channel hands its users' actions to."""
 
     async def close(self) -> None:

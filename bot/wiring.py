@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.application import Application
+from bot.actions import Actions
 from bot.catalog.loader import load_catalog
 from bot.channels.registry import user_values
 from bot.conversations import Conversations
@@ -92,5 +92,5 @@ def build_app(settings: Settings | None = None, *, clock: Callable[[], float] = 
         erasure=reminders,
         more_data=reminders.stored_sections,
     )
-    application = Application(conversations, store, reminders)
-    return App(settings, catalog, store, conversations, embedded, reminders, queue, application)
+    actions = Actions(conversations, store, reminders)
+    return App(settings, catalog, store, conversations, embedded, reminders, queue, actions)

@@ -2,7 +2,7 @@
 
 It reads lines from stdin, so a whole conversation can be piped in
 (``printf '1\\n9\\n...' | kneecheck chat``). Like every channel it only
-translates: a line becomes an action, :class:`~bot.application.Application` decides, and
+translates: a line becomes an action, :class:`~bot.actions.Actions` decides, and
 its outcome is printed.
 """
 
@@ -15,9 +15,9 @@ import textwrap
 import threading
 from typing import TextIO
 
-from bot.application import (
+from bot.actions import (
     Action,
-    Application,
+    Actions,
     Chosen,
     Command,
     Press,
@@ -92,13 +92,13 @@ QUIT = ("/quit", "/exit")
 """The terminal's own: the program ends (every other channel's conversation just pauses)."""
 
 
-def to_action(line: str, shown: Reply | None, application: Application) -> Action | None:
+def to_action(line: str, shown: Reply | None, actions: Actions) -> Action | None:
     """Translate one typed line, given the last reply that offered choices: a command, the
     number or label of a choice (several numbers tick several boxes), or free text."""
     text = line.strip()
     if not text:
         return None
-    if text.startswith("/") and application.knows(text[1:].lower()):
+    if text.startswith("/") and actions.knows(text[1:].lower()):
         return Command(text[1:].lower())
     if shown is None or not shown.choices:
         return Typed(text)
@@ -128,19 +128,19 @@ def _from_choices(picked: list[Choice], shown: Reply) -> Action | None:
 class TerminalChat:
     def __init__(
         self,
-        application: Application,
+        actions: Actions,
         user: UserRef,
         *,
         locale: str | None = None,
         stdin: TextIO = sys.stdin,
         stdout: TextIO = sys.stdout,
     ) -> None:
-        self.application = application
+        self.actions = actions
         self.user = user
         self.locale = locale
         self.stdin = stdin
         self.stdout = stdout
-        self.content = application.catalog.content(locale)
+        self.content = actions.catalog.content(locale)
         self.shown: Reply | None = None
 
     def _reader(self) -> asyncio.Queue[str]:
@@ -177,7 +177,7 @@ class TerminalChat:
     async def line(self, line: str) -> bool:
         """Act on one typed line; False when it did nothing (an empty line, or numbers that
         match no choice, which are told so)."""
-        action = to_action(line, self.shown, self.application)
+        action = to_action(line, self.shown, self.actions)
         if action is None:
             if line.strip():
                 self.say(self.content.ui["no_match"])
@@ -197,7 +197,7 @@ class TerminalChat:
 
     async def act(self, action: Action) -> None:
         try:
-            outcome = await self.application.act(
+            outcome = await self.actions.act(
                 self.user, action, channel=CHANNEL, locale=self.locale, outbox=False
             )
         except StoreUnavailable:

@@ -21,7 +21,7 @@ CODES: dict[ChoiceAction, str] = {
     "confirm": "x",
 }
 """``r`` buttons (``r|<reminder>|<action>|<due>``) belong to the reminder service and ``x``
-buttons (``x|forget|yes|0``) to the application (:mod:`bot.application`), which reads them
+buttons (``x|forget|yes|0``) to the application (:mod:`bot.actions`), which reads them
 before asking this module."""
 COMMAND_EVENTS = {"back": Back, "restart": Restart, "resume": Resume, "stop": Stop}
 MAX_VERSION_DIGITS = 10

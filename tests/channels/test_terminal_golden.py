@@ -3,7 +3,7 @@
 The terminal is a channel too: `kneecheck chat` is how a newcomer first meets kneecheck.
 Each turn is typed the way a person at the terminal would type it (a button is its number in
 the printed list, a tick is the number of a box, a command is `/back`), through the real
-:class:`TerminalChat` and its line parser, on the application over the suite's own
+:class:`TerminalChat` and its line parser, on the actions over the suite's own
 redis-server. The printed text is what is checked.
 """
 
@@ -15,7 +15,7 @@ from dataclasses import replace
 import pytest
 import redis.asyncio as aioredis
 
-from bot.application import Application
+from bot.actions import Actions
 from bot.catalog.catalog import Catalog
 from bot.channels.registry import user_values
 from bot.channels.terminal import TerminalChat, render
@@ -96,9 +96,9 @@ async def test_golden_transcript_in_the_terminal(
     catalog: Catalog, redis_client: aioredis.Redis, transcript: Transcript
 ) -> None:
     store = RedisSessionStore(redis_client, ttl_seconds=3600, values=user_values())
-    application = Application(Conversations(catalog, store, salt=b"s"), store)
+    actions = Actions(Conversations(catalog, store, salt=b"s"), store)
     out = io.StringIO()
-    chat = Recording(application, USER, locale=transcript.locale, stdout=out)
+    chat = Recording(actions, USER, locale=transcript.locale, stdout=out)
     ticked: list[str] = []  # the terminal ticks by typing every number on one line
     for number_, turn in enumerate(transcript.turns, 1):
         before = len(chat.printed)

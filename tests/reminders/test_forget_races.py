@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as aioredis
 
-from bot.channels.telegram.bot import FORGET_YES
 from tests.channels.telegram.harness import BotProcess, TelegramUser
 from tests.channels.telegram.test_outbox import until_exists
 from tests.fakes.telegram import FakeTelegram
@@ -23,6 +22,9 @@ from tests.reminders.test_telegram_reminders import (
     stored,
     until_jobs,
 )
+
+ERASE = "x|forget|yes|0"
+"""The /forget confirmation's yes button, as Telegram sends it back."""
 
 
 @pytest.fixture
@@ -63,7 +65,7 @@ async def test_forget_during_a_delivery_leaves_no_job_and_nothing_is_sent_after_
     settings = bot.settings.model_copy(update={"reminder_sweep_seconds": 60})
     async with running_worker(settings, clock=clock):
         await fake.wait_for(lambda: fake.held == 1, timeout=20)  # the nudge is on its way...
-        fake.user_presses(ALICE, confirm.message_id, FORGET_YES, update_id=80001)
+        fake.user_presses(ALICE, confirm.message_id, ERASE, update_id=80001)
         await until_exists(redis_client, "kc:once:tg-update:80001")  # ...when the erase begins
         fake.release()
         await bot.processor.wait(80001)

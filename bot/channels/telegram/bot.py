@@ -37,9 +37,10 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from bot.actions import Action, Actions, Command, Outcome, Press, Typed
 from bot.catalog.content import Content
 from bot.channels.pointer import Pointer, Showing
-from bot.channels.telegram.entry import BLOCKED, LAST_QUESTION, PREFIX
+from bot.channels.telegram.entry import BLOCKED, LAST_QUESTION, NAME, PREFIX
 from bot.channels.telegram.render import (
     Keyboard,
     answered_html,
@@ -49,42 +50,18 @@ from bot.channels.telegram.render import (
     plain,
 )
 from bot.channels.telegram.updates import Incoming, parse
-from bot.conversations import Conversations, Taken
-from bot.engine import Back, Event, Reply, Restart, Start, Stop, Text
-from bot.engine.buttons import decode
-from bot.follow_ups import FollowUpViews
+from bot.conversations import Taken
+from bot.engine import Event, Reply
 from bot.metrics import ERRORS
-from bot.reminders.buttons import ReminderPress
-from bot.reminders.buttons import decode as decode_reminder
-from bot.reminders.service import ReminderService
-from bot.store.base import Once, SessionStore, StoreUnavailable
+from bot.store.base import Once, StoreUnavailable
 from bot.store.keys import UserRef
 
 log = logging.getLogger(__name__)
 
-FORGET_YES, FORGET_NO = "x|forget|yes|0", "x|forget|no|0"
 HTML = "HTML"
 UPDATE_SCOPE = "tg-update"
 UPDATE_MARKER_TTL = 24 * 3600
 """Telegram re-delivers an update for at most a day; the marker outlives that."""
-COMMANDS = (
-    "start",
-    "kneecheck",
-    "back",
-    "restart",
-    "stop",
-    "reminders",
-    "diary",
-    "summary",
-    "help",
-    "mydata",
-    "forget",
-)
-EVENT_COMMANDS: dict[str, type[Back] | type[Restart] | type[Stop]] = {
-    "back": Back,
-    "restart": Restart,
-    "stop": Stop,
-}
 CHANNEL_KEY = "kneecheck.channel"
 """Where the Application keeps its channel (``bot_data``), for the webhook handler."""
 
@@ -92,20 +69,12 @@ CHANNEL_KEY = "kneecheck.channel"
 class TelegramChannel:
     """Turns one update into one turn and its Bot API calls; holds no conversation logic."""
 
-    def __init__(
-        self,
-        conversations: Conversations,
-        store: SessionStore,
-        *,
-        salt: bytes,
-        reminders: ReminderService | None = None,
-    ) -> None:
-        self.conversations = conversations
-        self.catalog = conversations.catalog
-        self.store = store
+    def __init__(self, actions: Actions, *, salt: bytes) -> None:
+        self.actions = actions
+        self.conversations = actions.conversations
+        self.catalog = actions.catalog
+        self.store = actions.store
         self.salt = salt
-        self.reminders = reminders
-        self.follow_ups = FollowUpViews(conversations, reminders) if reminders else None
 
     # -- wiring -------------------------------------------------------------------------
 
@@ -117,9 +86,8 @@ class TelegramChannel:
     async def set_commands(self, app: Application) -> None:  # type: ignore[type-arg]
         """Register the command menu in every language we have content for."""
         for locale, content in self.catalog.contents.items():
-            commands = [
-                BotCommand(name, content.commands[name]) for name in COMMANDS if name != "kneecheck"
-            ]
+            described = {**self.catalog.content(None).commands, **content.commands}
+            commands = [BotCommand(name, described[name]) for name in self.actions.commands()]
             language = None if locale == self.catalog.default_locale else locale
             await app.bot.set_my_commands(commands, language_code=language)
 
@@ -158,116 +126,43 @@ class TelegramChannel:
             else:
                 await out.send_text(content.ui["unavailable"])
 
-    async def first_time(self, incoming: Incoming) -> bool:
-        """For updates that are not conversation turns (those de-duplicate in the shell)."""
-        first = await self.store.first_time(
-            UPDATE_SCOPE, str(incoming.update_id), ttl_seconds=UPDATE_MARKER_TTL
-        )
-        if not first:
-            log.info("duplicate update ignored", extra={"update_id": incoming.update_id})
-        return first
-
     async def dispatch(self, incoming: Incoming, out: Sender, content: Content) -> None:
+        """Hand the update to the application as an action, and show what it brings."""
+        action: Action
         match incoming.kind:
-            case "command":
-                await self.command(incoming, out, content)
-            case "text":
-                await self.turn(out, Text(incoming.text))
-            case "button":
-                await self.button(incoming, out, content)
             case "foreign":
                 await out.answer(content.ui["not_yours"], alert=True)
+                return
+            case "command":
+                if incoming.text in ("start", "kneecheck"):
+                    await self.store.delete_value(out.user, BLOCKED)  # back: unblocked us
+                action = Command(incoming.text)
+            case "text":
+                action = Typed(incoming.text)
+            case _:
+                action = Press(incoming.data)
+        once = Once(UPDATE_SCOPE, str(incoming.update_id), UPDATE_MARKER_TTL)
+        outcome = await self.actions.act(
+            out.user, action, channel=NAME, locale=incoming.language, once=once
+        )
+        await self.show_outcome(out, outcome)
 
-    async def command(self, incoming: Incoming, out: Sender, content: Content) -> None:
-        name = incoming.text
-        if name in ("start", "kneecheck"):
-            await self.store.delete_value(out.user, BLOCKED)  # they are back: unblocked us
-            await self.turn(out, Start(incoming.language))
+    async def show_outcome(self, out: Sender, outcome: Outcome) -> None:
+        if outcome.duplicate:
+            log.info("duplicate update ignored", extra={"update_id": out.incoming.update_id})
             return
-        if name in EVENT_COMMANDS:
-            await self.turn(out, EVENT_COMMANDS[name]())
-            return
-        if not await self.first_time(incoming):
-            return
-        await self.flush(out)
-        if name == "mydata":
-            await out.send(await self.conversations.stored_data(out.user, incoming.language))
-        elif name in ("reminders", "diary", "summary") and self.follow_ups is not None:
-            await self.follow_up_command(name, out, content)
-        elif name == "forget":
-            buttons: Keyboard = {
-                "inline_keyboard": [
-                    [
-                        {"text": content.ui["forget_yes"], "callback_data": FORGET_YES},
-                        {"text": content.ui["forget_no"], "callback_data": FORGET_NO},
-                    ]
-                ]
-            }
-            await out.send_text(content.ui["forget_confirm"], buttons)
-        else:
-            await out.send_text(content.ui["help"])
-
-    async def follow_up_command(self, name: str, out: Sender, content: Content) -> None:
-        views = self.follow_ups
-        assert views is not None
-        if name == "reminders":
-            await out.send(await views.reminders(out.user, content))
-        elif name == "summary":
-            await out.send(await views.summary(out.user, content))
-        else:
-            chart = await views.diary_chart(out.user, content)
-            if chart is None:
-                await out.send_text(content.ui["diary_empty"])
-            else:
-                await out.send_photo(chart, content.ui["diary_chart_title"])
-
-    async def reminder_button(self, press: ReminderPress, out: Sender) -> None:
-        assert self.reminders is not None
-        if not await self.first_time(out.incoming):
-            return
-        await self.flush(out)
-        async with self.conversations.working(out.user):  # a /forget waits for it
-            replies = await self.reminders.press(out.user, press)
-        notices = [plain(r) for r in replies if r.kind == "notice"]
-        await out.answer(" ".join(notices)[:200])
-        for reply in (r for r in replies if r.kind != "notice"):
-            if press.due == 0 and reply.kind == "info" and reply.sections[0].title:
-                # From /reminders itself: the list is updated in place.
+        if outcome.notices:
+            await out.answer(" ".join(plain(r) for r in outcome.notices)[:200])
+        if outcome.taken is not None:
+            await self.deliver(out, outcome.taken, outcome.pressed)
+        await out.answer()  # a press that showed no notice still stops spinning
+        for index, reply in enumerate(outcome.replies):
+            if index == 0 and outcome.replaces and out.incoming.kind == "button":
                 await out.edit_reply(out.incoming.message_id, reply)
             else:
                 await out.send(reply)
-
-    async def button(self, incoming: Incoming, out: Sender, content: Content) -> None:
-        press = decode_reminder(incoming.data) if self.reminders is not None else None
-        if press is not None:
-            await self.reminder_button(press, out)
-            return
-        if incoming.data in (FORGET_YES, FORGET_NO):
-            if not await self.first_time(incoming):
-                return
-            erase = incoming.data == FORGET_YES
-            if erase:
-                await self.conversations.forget(out.user)
-            await out.answer()
-            text = content.ui["forgotten" if erase else "forget_cancelled"]
-            await out.edit(incoming.message_id, text)
-            return
-        event = decode(incoming.data)
-        if event is None:
-            await out.answer(content.ui["unknown_option"])
-            return
-        await self.turn(out, event, pressed=event)
-
-    async def turn(self, out: Sender, event: Event, *, pressed: Event | None = None) -> None:
-        once = Once(UPDATE_SCOPE, str(out.incoming.update_id), UPDATE_MARKER_TTL)
-        taken = await self.conversations.take(out.user, event, once=once)
-        await self.deliver(out, taken, pressed)
-
-    async def flush(self, out: Sender) -> None:
-        """Before answering an update that is not a turn: what earlier turns still owe."""
-        taken = await self.conversations.owed(out.user)
-        if taken.owed:
-            await self.deliver(out, taken, None)
+        if outcome.picture is not None:
+            await out.send_photo(outcome.picture.png, outcome.picture.title)
 
     async def deliver(self, out: Sender, taken: Taken, pressed: Event | None) -> None:
         """Show what is owed, then the turn, and settle the outbox: sent replies are deleted,

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from bot.parts import App
     from bot.reminders.service import Courier
 
+NAME = "telegram"
 PREFIX = "tg"
 LAST_QUESTION = "tg:q"
 """The message that shows the pending question: rewritten once it is answered by typing."""
@@ -39,7 +40,7 @@ def mount(web_app: web.Application, app: App) -> None:
 
 
 ENTRY = Entry(
-    name="telegram",
+    name=NAME,
     prefix=PREFIX,
     values=frozenset({LAST_QUESTION, BLOCKED}),
     configured=lambda settings: settings.telegram_bot_token is not None,

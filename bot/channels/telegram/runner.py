@@ -39,9 +39,7 @@ def telegram_app(
     token = app.settings.telegram_bot_token
     if token is None:
         raise RuntimeError("TELEGRAM_BOT_TOKEN is not set")
-    channel = TelegramChannel(
-        app.conversations, app.store, salt=app.settings.salt, reminders=app.reminders
-    )
+    channel = TelegramChannel(app.actions, salt=app.settings.salt)
     return build_application(
         channel,
         token.get_secret_value(),

@@ -20,7 +20,6 @@ from pydantic import SecretStr
 from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
-from bot.channels.telegram.bot import FORGET_YES
 from bot.channels.telegram.runner import process_webhook, telegram_app
 from bot.engine.session import Session
 from bot.settings import Settings
@@ -30,6 +29,9 @@ from tests.fakes.telegram import FakeTelegram, SentMessage
 from tests.redis_server import RedisServer
 
 SECRET = "webhook-secret"
+
+ERASE = "x|forget|yes|0"
+"""The /forget confirmation's yes button, as Telegram sends it back."""
 
 
 def asked(user_messages: list[SentMessage], number: int) -> list[SentMessage]:
@@ -106,7 +108,7 @@ async def test_forget_while_a_turn_is_being_shown_leaves_no_key(
     fake.hold("sendMessage")
     fake.user_sends(alice.id, "none", update_id=70001)  # saved; its next question is held...
     await fake.wait_for(lambda: fake.held == 1)
-    fake.user_presses(alice.id, confirm.message_id, FORGET_YES, update_id=70002)  # ...erase!
+    fake.user_presses(alice.id, confirm.message_id, ERASE, update_id=70002)  # ...erase!
     await fake.wait_until_consumed(70002)
     fake.release()
     await bot.processor.wait(70001)
@@ -133,7 +135,7 @@ async def test_forget_in_one_process_while_another_shows_a_turn_leaves_no_key(
         typed = {"update_id": 4, **fake.message_update(user, "none")}
         showing = asyncio.create_task(deliver(one, typed))  # its next question is held...
         await fake.wait_for(lambda: fake.held == 1)
-        erase = {"update_id": 5, **fake.press_update(user, confirm.message_id, FORGET_YES)}
+        erase = {"update_id": 5, **fake.press_update(user, confirm.message_id, ERASE)}
         forgetting = asyncio.create_task(deliver(two, erase))  # ...when the erase comes
         await until_exists(redis_client, "kc:once:tg-update:5")
         assert not forgetting.done()

@@ -1,7 +1,7 @@
 """What a user's action does, on any channel: the one place that decides.
 
 A channel parses what its platform sent into an :data:`Action` (typed text, a command, a
-button press), hands it to :meth:`Application.act` and renders the :class:`Outcome`. The
+button press), hands it to :meth:`Actions.act` and renders the :class:`Outcome`. The
 command vocabulary, the /forget confirmation, the follow-up views (/reminders, /diary,
 /summary, /mydata), and which button means what live here and in the content, nowhere
 else: a new channel translates, it does not re-implement the product.
@@ -150,8 +150,8 @@ def text_for(content: Content, key: str, channel: str) -> str:
     return content.ui.get(f"{channel}_{key}") or content.ui[key]
 
 
-class Application:
-    """One per process: every channel's actions go through :meth:`act`."""
+class Actions:
+    """The application layer, one per process: every channel's actions go through :meth:`act`."""
 
     def __init__(
         self,
