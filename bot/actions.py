@@ -25,7 +25,7 @@ from bot.follow_ups import FollowUpViews
 from bot.frozen import frozen
 from bot.reminders.buttons import ReminderPress
 from bot.reminders.buttons import decode as decode_reminder
-from bot.reminders.service import ReminderService
+from bot.reminders.service import LISTING, ReminderService
 from bot.store.base import Once, SessionStore
 from bot.store.keys import UserRef
 
@@ -256,10 +256,11 @@ class Actions:
             return Outcome(taken=owed, replies=(await views.reminders(user, content),))
         if name == "summary":
             return Outcome(taken=owed, replies=(await views.summary(user, content),))
-        text = await views.diary_text(user, content)
         chart = await views.diary_chart(user, content)
-        if chart is None:
-            return Outcome(taken=owed, replies=(text,))
+        if chart is None:  # nothing to chart yet: say so in a line
+            empty = Reply("info", (Section(paragraphs=(content.ui["diary_empty"],)),))
+            return Outcome(taken=owed, replies=(empty,))
+        text = await views.diary_text(user, content)
         return Outcome(
             taken=owed, picture=Picture(chart, content.ui["diary_chart_title"], fallback=text)
         )
@@ -278,7 +279,7 @@ class Actions:
         rest = tuple(r for r in replies if r.kind != "notice")
         # Pressed on /reminders itself (due 0: no occurrence), the list comes back changed:
         # it replaces the one pressed. A reminder message's press brings new messages.
-        listing = press.due == 0 and bool(rest) and rest[0].kind == "info"
+        listing = press.due == 0 and bool(rest) and rest[0].step == LISTING
         return Outcome(taken=owed, replies=rest, notices=notices, replaces=listing)
 
     async def _forget(

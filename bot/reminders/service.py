@@ -64,6 +64,11 @@ SELF_CARE = frozenset({"stretch", "hydration"})
 Outcome = Literal["sent", "blocked"]
 
 
+LISTING = "reminders"
+"""The ``step`` of the /reminders list: a press on the list brings it back changed, and the
+channel shows it in place of the one pressed."""
+
+
 class Courier(Protocol):
     """Sends one reminder message to one user on their platform."""
 
@@ -438,7 +443,8 @@ class ReminderService:
         """/reminders: each reminder, when it comes next, and its buttons."""
         ui = content.ui
         if not reminders.items:
-            return Reply(kind="info", sections=(Section(paragraphs=(ui["reminders_none"],)),))
+            none = Section(paragraphs=(ui["reminders_none"],))
+            return Reply(kind="info", sections=(none,), step=LISTING)
         lines: list[str] = []
         choices: list[Choice] = []
         for item in sorted(reminders.items.values(), key=lambda r: model.ORDER.index(r.kind)):
@@ -454,7 +460,7 @@ class ReminderService:
             choices.append(_button(ui["reminders_stop_one"], name, "stop", item))
         choices.append(Choice("stop", ui["reminders_stop"], "reminder", target=("all", 0)))
         section = Section(title=ui["reminders_title"], bullets=tuple(lines))
-        return Reply(kind="info", sections=(section,), choices=tuple(choices))
+        return Reply(kind="info", sections=(section,), choices=tuple(choices), step=LISTING)
 
     def time_picker(self, content: Content, item: Reminder) -> Reply:
         step = self.flow.step("fu_time")

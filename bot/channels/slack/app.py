@@ -263,9 +263,7 @@ def build_slack_app(app: App, *, socket_mode: bool = False) -> KneecheckSlackApp
     bolt.keep_connections = not socket_mode
     bolt.lazy = TrackedLazyRunner(logger)
     bolt.listener_runner.lazy_listener_runner = bolt.lazy
-    channel = SlackChannel(
-        app.conversations, app.store, salt=settings.salt, reminders=app.reminders
-    )
+    channel = SlackChannel(app.actions, salt=settings.salt)
     bolt.channel = channel
     # bolt tries listeners in order, building every listener argument for each try: the most
     # frequent requests first. A tick is kept by the Slack client and only checked; Done

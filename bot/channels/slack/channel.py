@@ -40,13 +40,13 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.actions import Action, Actions, Chosen, Command, Outcome, Picture, Typed
+from bot.actions import Press as Press_
 from bot.catalog.content import Content
 from bot.channels.pointer import Pointer, Showing
 from bot.channels.slack import render, web
-from bot.channels.slack.entry import LAST_QUESTION
+from bot.channels.slack.entry import LAST_QUESTION, NAME
 from bot.channels.slack.payloads import (
-    FORGET_NO,
-    FORGET_YES,
     Press,
     direct_message,
     press,
@@ -54,14 +54,10 @@ from bot.channels.slack.payloads import (
     ticks,
     user_ref,
 )
-from bot.conversations import Conversations, Taken
-from bot.engine import Back, Event, Reply, Restart, Start, Stop, Submit, Text
-from bot.follow_ups import FollowUpViews
-from bot.frozen import frozen
+from bot.conversations import Taken
+from bot.engine import Event, Reply, Restart, Start, Submit
 from bot.metrics import ERRORS
-from bot.reminders.buttons import ReminderPress
-from bot.reminders.service import ReminderService
-from bot.store.base import Once, SessionStore, StoreUnavailable
+from bot.store.base import Once, StoreUnavailable
 from bot.store.keys import UserRef
 
 log = logging.getLogger(__name__)
@@ -70,20 +66,7 @@ TIME_ZONE = "tz"
 EVENT_SCOPE = "sl-event"
 EVENT_MARKER_TTL = 24 * 3600
 """Slack re-delivers an event for about an hour at most; the marker outlives that."""
-FOLLOW_UP_COMMANDS = ("reminders", "diary", "summary")
-"""Known only when the channel has the reminder service."""
-CONVERSATION_COMMANDS = ("", "start", "restart", "back", "stop", "mydata", "forget")
 CHART_FILENAME = "kneecheck-diary.png"
-
-
-@frozen
-class Answer:
-    """What a sub-command brings to the DM: a turn (or owed replies) to show, messages, a
-    chart to upload."""
-
-    taken: Taken | None = None
-    messages: tuple[render.SlackMessage, ...] = ()
-    chart: bytes | None = None
 
 
 def _same_question(event: Event | None, reply: Reply) -> bool:
@@ -94,23 +77,14 @@ def _same_question(event: Event | None, reply: Reply) -> bool:
 class SlackChannel:
     """bolt listeners for one AsyncApp; holds no conversation logic."""
 
-    def __init__(
-        self,
-        conversations: Conversations,
-        store: SessionStore,
-        *,
-        salt: bytes,
-        reminders: ReminderService | None = None,
-    ) -> None:
-        self.conversations = conversations
-        self.catalog = conversations.catalog
+    def __init__(self, actions: Actions, *, salt: bytes) -> None:
+        self.actions = actions
+        self.conversations = actions.conversations
+        self.catalog = actions.catalog
         self.content: Content = self.catalog.content(None)
         self.ui = self.content.ui
-        self.store = store
+        self.store = actions.store
         self.salt = salt
-        self.reminders = reminders
-        self.follow_ups = FollowUpViews(conversations, reminders) if reminders else None
-        self.commands = CONVERSATION_COMMANDS + (FOLLOW_UP_COMMANDS if reminders else ())
 
     def _who(self, user: UserRef) -> dict[str, str]:
         return {"user": user.hashed(self.salt)}
@@ -130,11 +104,11 @@ class SlackChannel:
         user = user_ref(body.get("team_id"), body.get("user_id"))
         if user is None:
             return
-        name = subcommand(str(body.get("text") or ""))
-        known = name if name in self.commands else "other"  # never what they typed
+        name = subcommand(str(body.get("text") or "")) or "start"
+        known = name if self.actions.knows(name) else "other"  # never what they typed
         log.debug("slack command", extra={"user": user.hashed(self.salt), "command": known})
-        if name not in self.commands:
-            await self.notify(respond, "slack_help")
+        if known in ("other", "help"):
+            await self.notify(respond, "slack_help")  # where it was typed, to them alone
             return
         try:
             async with self.conversations.one_at_a_time(user):  # shown in order
@@ -150,84 +124,77 @@ class SlackChannel:
         user: UserRef,
         name: str,
     ) -> None:
-        """Open the DM, run the sub-command, show its answer there (a turn, what is owed)."""
+        """Open the DM, run the sub-command, show what it brings there."""
         try:
             dm = await web.open_dm(client, user.user)
         except web.SEND_ERRORS as exc:
             log.warning("conversations.open failed", extra={"error": web.error_code(exc)})
             await self.notify(respond, "unavailable")
             return
+        action = Command(name)
         try:
-            answer = await self.command(client, user, name)
+            locale = await self.keep_profile(client, user, self.actions.event(action))
+            outcome = await self.actions.act(user, action, channel=NAME, locale=locale)
         except StoreUnavailable:
             await self.notify(respond, "unavailable")
             return
         if dm != body.get("channel_id"):
             await self.notify(respond, "slack_in_dm")
-        if answer.taken is not None:
-            await self.deliver(client, user, dm, answer.taken, None)
-        for message in answer.messages:
-            await web.send(client, dm, message)
-        if answer.chart is not None:
-            await self.post_chart(client, user, dm, answer.chart)
+        await self.show_outcome(client, respond, user, dm, outcome, None)
 
-    async def command(self, client: AsyncWebClient, user: UserRef, name: str) -> Answer:
-        """Run a sub-command: a turn to show, or messages (or a chart) to post in the DM."""
-        if name in ("", "start", "restart"):
-            # The zone first: the facts a flow starts with (is the zone known?) are read at
-            # the start of the turn, and the follow-up offer at the end of the check asks them.
-            locale = await self.keep_profile(client, user)
-            event: Event = Restart(locale) if name == "restart" else Start(locale)
-            return Answer(taken=await self.conversations.take(user, event))
-        if name in ("back", "stop"):
-            event = Back() if name == "back" else Stop()
-            return Answer(taken=await self.conversations.take(user, event))
-        owed = await self.conversations.owed(user)  # shown before the command's answer
-        if name == "mydata":
-            reply = await self.conversations.stored_data(user)
-            return Answer(owed, messages=tuple(render.messages(reply, user.user)))
-        if name in FOLLOW_UP_COMMANDS:
-            return replace(await self.follow_up_command(user, name), taken=owed)
-        ui = self.ui
-        confirm = render.confirm(
-            ui["forget_confirm"],
-            (ui["forget_yes"], FORGET_YES),
-            (ui["forget_no"], FORGET_NO),
-            user.user,
-        )
-        return Answer(owed, messages=(confirm,))
-
-    async def keep_profile(self, client: AsyncWebClient, user: UserRef) -> str | None:
-        """Keep the user's Slack time zone (for reminders); their Slack locale, if known."""
+    async def keep_profile(
+        self, client: AsyncWebClient, user: UserRef, event: Event | None
+    ) -> str | None:
+        """Before a flow starts: keep the user's Slack time zone (for reminders; the follow-up
+        offer at the end of a check reads it with the flow's facts, at the start of the
+        turn), and return their Slack locale, if known."""
+        if not isinstance(event, Start | Restart):
+            return None
         locale, tz = await web.profile(client, user.user)
         if tz:
             await self.store.put_value(user, TIME_ZONE, tz)
         return locale
 
-    async def follow_up_command(self, user: UserRef, name: str) -> Answer:
-        """/kneecheck reminders, diary or summary."""
-        views = self.follow_ups
-        assert views is not None  # not a known command without the reminder service
-        content = self.content
-        if name == "reminders":
-            reply = await views.reminders(user, content)
-        elif name == "summary":
-            reply = await views.summary(user, content)  # one short note: one message
-        else:
-            chart = await views.diary_chart(user, content)
-            if chart is not None:
-                return Answer(chart=chart)
-            return Answer(messages=(render.plain_message(content.ui["diary_empty"]),))
-        return Answer(messages=tuple(render.messages(reply, user.user)))
+    async def show_outcome(
+        self,
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+        user: UserRef,
+        channel: str,
+        outcome: Outcome,
+        pressed: Press | None,
+    ) -> None:
+        """What is owed and the turn, then notices to the presser alone, then the rest: an
+        updated list or a confirmation's answer replaces the pressed message."""
+        if outcome.taken is not None:
+            await self.deliver(client, user, channel, outcome.taken, pressed)
+        for reply in outcome.notices:
+            for message in render.messages(reply, user.user):
+                await web.whisper(respond, message)
+        for index, reply in enumerate(outcome.replies):
+            parts = render.messages(reply, user.user)
+            if (
+                index == 0
+                and outcome.replaces
+                and pressed
+                and pressed.channel
+                and pressed.message_ts
+            ):
+                await web.update(client, pressed.channel, pressed.message_ts, parts[-1])
+                continue
+            for message in parts:
+                await web.send(client, channel, message)
+        if outcome.picture is not None:
+            await self.post_chart(client, user, channel, outcome.picture)
 
-    async def post_chart(self, client: AsyncWebClient, user: UserRef, dm: str, png: bytes) -> None:
+    async def post_chart(
+        self, client: AsyncWebClient, user: UserRef, dm: str, picture: Picture
+    ) -> None:
         """The diary chart as a picture in the DM; as lines of text if Slack refuses the file."""
-        title = self.ui["diary_chart_title"]
+        png, title = picture.png, picture.title
         if await web.upload(client, dm, png, filename=CHART_FILENAME, title=title):
             return
-        assert self.follow_ups is not None
-        text = await self.follow_ups.diary_text(user, self.content)
-        for message in render.messages(text, user.user):
+        for message in render.messages(picture.fallback, user.user):
             await web.send(client, dm, message)
 
     # -- buttons --------------------------------------------------------------------------
@@ -254,72 +221,35 @@ class SlackChannel:
     async def pressed(self, client: AsyncWebClient, respond: AsyncRespond, pressed: Press) -> None:
         if await self.refused(respond, pressed):
             return
-        try:
-            if pressed.value in (FORGET_YES, FORGET_NO):
-                await self.answer_forget(client, pressed, erase=pressed.value == FORGET_YES)
-                return
-            if pressed.reminder is not None and self.reminders is not None:
-                await self.reminder_pressed(client, respond, pressed, pressed.reminder)
-                return
+        action: Action = Press_(pressed.value)
+        if pressed.ticks:
+            # Done on a question of checkboxes: the ticks are Slack's, read off the message.
             if pressed.event is None:
                 await self.notify(respond, "unknown_option")
                 return
-            if isinstance(pressed.event, Start):
-                # A flow started by a button (the follow-up offer, a check-in): the zone as
-                # Slack has it now, before the flow reads its facts.
-                await self.keep_profile(client, pressed.user)
-            taken = await self.conversations.take(pressed.user, pressed.event)
+            action = Chosen(pressed.event)
+        try:
+            # A flow started by a button (the follow-up offer, a check-in): the zone as Slack
+            # has it now, before the flow reads its facts.
+            await self.keep_profile(client, pressed.user, self.actions.event(action))
+            outcome = await self.actions.act(pressed.user, action, channel=NAME)
         except StoreUnavailable:
             await self.notify(respond, "unavailable")
             return
-        turn = taken.turn
-        assert turn is not None  # a button press is never a re-delivery
-        if turn.replies and all(r.kind == "notice" for r in turn.replies):
-            # Stale, unknown, "already the first question"...: only the presser needs to know.
-            for reply in turn.replies:
-                for message in render.messages(reply, pressed.user.user):
-                    await web.whisper(respond, message)
-            if not taken.owed and not taken.saved:
-                return
-            taken = replace(taken, turn=replace(turn, replies=()))
+        taken = outcome.taken
+        if taken is not None and taken.turn is not None:
+            turn = taken.turn
+            if turn.replies and all(r.kind == "notice" for r in turn.replies):
+                # Stale, unknown, "already the first question"...: only the presser needs to
+                # know.
+                for reply in turn.replies:
+                    for message in render.messages(reply, pressed.user.user):
+                        await web.whisper(respond, message)
+                quiet = taken.owed or taken.saved
+                taken = replace(taken, turn=replace(turn, replies=())) if quiet else None
+                outcome = replace(outcome, taken=taken)
         channel = pressed.channel or await web.open_dm(client, pressed.user.user)
-        await self.deliver(client, pressed.user, channel, taken, pressed)
-
-    async def reminder_pressed(
-        self,
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-        pressed: Press,
-        reminder: ReminderPress,
-    ) -> None:
-        """Done, snooze, pause, resume, move or stop: what the reminder service says to it."""
-        assert self.reminders is not None
-        owner = pressed.user.user
-        owed = await self.conversations.owed(pressed.user)
-        if owed.owed:
-            dm = pressed.channel or await web.open_dm(client, owner)
-            await self.deliver(client, pressed.user, dm, owed, None)
-        async with self.conversations.working(pressed.user):  # a /forget waits for it
-            replies = await self.reminders.press(pressed.user, reminder)
-        for reply in replies:
-            if reply.kind == "notice":
-                for message in render.messages(reply, owner):
-                    await web.whisper(respond, message)
-            elif (
-                reminder.due == 0
-                and reply.kind == "info"
-                and reply.sections[0].title
-                and pressed.channel
-                and pressed.message_ts
-            ):
-                # Pressed on /kneecheck reminders (or its time picker): the list, updated
-                # in place.
-                parts = render.messages(reply, owner)
-                await web.update(client, pressed.channel, pressed.message_ts, parts[-1])
-            else:
-                dm = pressed.channel or await web.open_dm(client, owner)
-                for message in render.messages(reply, owner):
-                    await web.send(client, dm, message)
+        await self.show_outcome(client, respond, pressed.user, channel, outcome, pressed)
 
     async def on_ticks(self, body: dict[str, Any], respond: AsyncRespond) -> None:
         """A checkbox change: the Slack client keeps it; we only check it, saving nothing.
@@ -354,15 +284,6 @@ class SlackChannel:
                 for message in render.messages(reply, pressed.user.user):
                     await web.whisper(respond, message)
 
-    async def answer_forget(self, client: AsyncWebClient, pressed: Press, *, erase: bool) -> None:
-        if erase:
-            await self.conversations.forget(pressed.user)
-        text = self.ui["forgotten" if erase else "forget_cancelled"]
-        if pressed.channel and pressed.message_ts:
-            await web.update(
-                client, pressed.channel, pressed.message_ts, render.plain_message(text)
-            )
-
     # -- typed in the DM ----------------------------------------------------------------------
 
     async def on_message(self, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -374,13 +295,16 @@ class SlackChannel:
         try:
             async with self.conversations.one_at_a_time(user):  # shown in order
                 try:
-                    taken = await self.conversations.take(user, Text(message.text), once=once)
+                    outcome = await self.actions.act(
+                        user, Typed(message.text), channel=NAME, once=once
+                    )
                 except StoreUnavailable:
                     await web.send(
                         client, message.channel, render.plain_message(self.ui["unavailable"])
                     )
                     return
-                if taken.turn is None and not taken.owed:
+                taken = outcome.taken
+                if taken is None or (taken.turn is None and not taken.owed):
                     log.info("re-delivered event ignored", extra=self._who(user))
                     return
                 await self.deliver(client, user, message.channel, taken, None)

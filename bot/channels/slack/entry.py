@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from bot.parts import App
     from bot.reminders.service import Courier
 
+NAME = "slack"
 PREFIX = "sl"
 LAST_QUESTION = "slack:q"
 """Where the pending question was posted: rewritten once it is answered by typing."""
@@ -32,7 +33,7 @@ def mount(web_app: web.Application, app: App) -> None:
 
 
 ENTRY = Entry(
-    name="slack",
+    name=NAME,
     prefix=PREFIX,
     values=frozenset({LAST_QUESTION}),
     configured=lambda settings: settings.slack_bot_token is not None,

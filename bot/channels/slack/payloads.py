@@ -28,12 +28,8 @@ from bot.channels.slack.render import TICKS_PREFIX, owner_of
 from bot.engine.buttons import decode
 from bot.engine.events import Event, Submit, Toggle
 from bot.frozen import frozen
-from bot.reminders.buttons import ReminderPress
-from bot.reminders.buttons import decode as decode_reminder
 from bot.store.keys import UserRef
 
-FORGET_YES, FORGET_NO = "x|forget|yes|0", "x|forget|no|0"
-"""The /kneecheck forget confirmation buttons: not engine events, so outside the codec."""
 _TICKS = re.compile(rf"{re.escape(TICKS_PREFIX)}([A-Za-z0-9_.-]+):(\d{{1,10}}):\d{{1,3}}")
 
 
@@ -46,9 +42,12 @@ class Press:
     channel: str | None
     message_ts: str | None
     value: str
+    """The button's payload, for the application to read (:mod:`bot.actions`)."""
     event: Event | None
-    reminder: ReminderPress | None = None
-    """A reminder button (then ``event`` is None): for the reminder service, not the engine."""
+    """The engine event it stands for, if any: the pressed question is rewritten in place."""
+    ticks: bool = False
+    """Done on a question of checkboxes: ``event`` carries the boxes ticked in the message
+    (None when one of them is not a box we rendered)."""
 
 
 @frozen
@@ -118,8 +117,8 @@ def press(body: dict[str, Any]) -> Press | None:
     container = _dict(body.get("container"))
     channel = _str(container.get("channel_id")) or _str(_dict(body.get("channel")).get("id"))
     value = _str(action.get("value"))
-    reminder = decode_reminder(value)
-    event = decode(value) if reminder is None else None
+    event = decode(value)
+    done = isinstance(event, Submit)
     if isinstance(event, Submit):
         event = with_ticks(event, _dict(body.get("state")))
     return Press(
@@ -129,7 +128,7 @@ def press(body: dict[str, Any]) -> Press | None:
         message_ts=_str(container.get("message_ts")) or None,
         value=value,
         event=event,
-        reminder=reminder,
+        ticks=done,
     )
 
 

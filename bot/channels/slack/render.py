@@ -171,6 +171,8 @@ def choice_blocks(reply: Reply, owner: str) -> list[Block]:
         elements += [_button(c, reply) for c in answers]
     rows = _chunks(elements, ACTIONS_ELEMENTS)
     buttons = [_button(c, reply, primary=c.action == "submit") for c in others]
+    if others and others[0].action == "confirm":
+        buttons[0]["style"] = "danger"  # a confirmation's first answer is the one that acts
     rows += _chunks(buttons, ACTIONS_ELEMENTS)
     rows = [row for row in rows if row]
     return [
@@ -230,21 +232,3 @@ def plain_message(text: str) -> SlackMessage:
     """A line of interface text (help, a notice) as a message."""
     pieces = split_text(escape(text))
     return SlackMessage(fallback(pieces), [text_block(p) for p in pieces])
-
-
-def confirm(text: str, yes: tuple[str, str], no: tuple[str, str], owner: str) -> SlackMessage:
-    """A question with two fixed buttons, each ``(label, value)``; yes is the dangerous one."""
-    message = plain_message(text)
-    buttons: list[Block] = []
-    for (label, value), style in ((yes, "danger"), (no, None)):
-        button: Block = {
-            "type": "button",
-            "text": {"type": "plain_text", "text": shorten(label, BUTTON_TEXT_LIMIT)},
-            "action_id": value,
-            "value": value,
-        }
-        if style:
-            button["style"] = style
-        buttons.append(button)
-    actions = {"type": "actions", "block_id": block_id(owner, 0), "elements": buttons}
-    return SlackMessage(message.text, [*message.blocks, actions])
