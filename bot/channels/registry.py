@@ -48,8 +48,9 @@ def entries() -> tuple[Entry, ...]:
     from bot.channels.slack.entry import ENTRY as SLACK
     from bot.channels.telegram.entry import ENTRY as TELEGRAM
     from bot.channels.terminal_entry import ENTRY as TERMINAL
+    from bot.channels.web.entry import ENTRY as WEB
 
-    return (TELEGRAM, SLACK, TERMINAL)
+    return (TELEGRAM, SLACK, TERMINAL, WEB)
 
 
 def user_values() -> frozenset[str]:

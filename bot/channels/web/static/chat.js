@@ -1,0 +1,227 @@
+// kneecheck web chat: draws what the server sends, sends what the person does.
+// No framework, no build step, nothing inline (the page's CSP allows only this file).
+"use strict";
+
+(() => {
+  const log = document.getElementById("log");
+  const status = document.getElementById("status");
+  const form = document.getElementById("compose");
+  const input = document.getElementById("text");
+  const seen = new Set();
+  let shownFromServer = 0;
+  let started = false;
+  let focusNext = null; // after a press: the pressed button's payload, to find it again
+
+  const say = (text) => { status.textContent = text || ""; };
+
+  function node(tag, className, text) {
+    const made = document.createElement(tag);
+    if (className) made.className = className;
+    if (text !== undefined) made.textContent = text;
+    return made;
+  }
+
+  function addSections(into, sections) {
+    let titled = 0;
+    for (const part of sections || []) {
+      if (part.title) {
+        into.append(node(titled === 0 ? "h2" : "h3", "", part.title));
+        titled += 1;
+      }
+      for (const text of part.paragraphs || []) into.append(node("p", "", text));
+      for (const [tag, items] of [["ul", part.bullets], ["ol", part.steps]]) {
+        if (!items || !items.length) continue;
+        const list = node(tag);
+        for (const item of items) list.append(node("li", "", item));
+        into.append(list);
+      }
+    }
+  }
+
+  function addChoices(into, message) {
+    if (!message.choices || !message.choices.length) return;
+    const group = node("div", "choices");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-label", "Answers");
+    for (const choice of message.choices) {
+      const button = node("button", "", choice.label);
+      button.type = "button";
+      button.dataset.press = choice.data;
+      if (choice.action === "toggle") {
+        button.setAttribute("aria-pressed", choice.selected ? "true" : "false");
+      } else if (choice.action === "submit") {
+        button.className = "primary";
+      }
+      group.append(button);
+    }
+    into.append(group);
+  }
+
+  function render(message) {
+    if (message.kind === "picture") {
+      const article = node("article", "msg picture");
+      const figure = node("figure");
+      const image = node("img");
+      image.src = message.src;
+      image.alt = message.title;
+      figure.append(image, node("figcaption", "", message.title));
+      const text = node("details");
+      text.append(node("summary", "", "The chart as text"));
+      addSections(text, message.fallback && message.fallback.sections);
+      figure.append(text);
+      article.append(figure);
+      return article;
+    }
+    const article = node("article", `msg ${message.kind}`);
+    if (message.tier) article.classList.add(`tier-${message.tier}`);
+    if (message.step !== undefined) article.dataset.q = `${message.step}@${message.version}`;
+    if (message.progress) article.append(node("p", "progress", message.progress));
+    addSections(article, message.sections);
+    addChoices(article, message);
+    return article;
+  }
+
+  function questionShowing(q) {
+    const found = log.querySelectorAll(`article.question[data-q="${CSS.escape(q)}"]`);
+    return found.length ? found[found.length - 1] : null;
+  }
+
+  function disableOlderQuestions(except) {
+    for (const question of log.querySelectorAll("article.question")) {
+      if (question === except) continue;
+      for (const button of question.querySelectorAll("button")) button.disabled = true;
+    }
+  }
+
+  function answered(message) {
+    const text = (message.sections || []).flatMap((s) => s.paragraphs || []).join(" ");
+    const question = message.step !== undefined
+      ? questionShowing(`${message.step}@${message.version}`) : null;
+    if (!question) return log.appendChild(node("article", "msg you", text));
+    for (const button of question.querySelectorAll("button")) button.disabled = true;
+    return question.appendChild(node("p", "answered", text));
+  }
+
+  // One message onto the page; the node added or changed, or null (already shown).
+  function show(message) {
+    if (message.id) {
+      if (seen.has(message.id)) return null;
+      seen.add(message.id);
+      shownFromServer += 1;
+      started = true;
+    }
+    if (message.kind === "answered") return answered(message);
+    const made = render(message);
+    if (message.id) made.dataset.id = message.id;
+    let old = null;
+    if (message.replaces) old = log.querySelector(`article[data-id="${CSS.escape(message.replaces)}"]`);
+    if (!old && message.edit && message.step !== undefined) {
+      old = questionShowing(`${message.step}@${message.version}`);
+    }
+    if (old) old.replaceWith(made);
+    else log.append(made);
+    if (message.kind === "question" || message.kind === "result" || message.kind === "urgent") {
+      disableOlderQuestions(message.kind === "question" ? made : null);
+    }
+    return made;
+  }
+
+  // After new messages: focus follows the conversation (the ticked box again, or the first
+  // answer of what was just asked), and the first new message scrolls into view.
+  function showAll(messages) {
+    const added = messages.map(show).filter(Boolean);
+    if (!added.length) return;
+    const first = added[0].closest("article") || added[0];
+    first.scrollIntoView({ block: "nearest" });
+    if (focusNext === null) return;
+    const same = [...log.querySelectorAll("button[data-press]")]
+      .filter((b) => !b.disabled && b.dataset.press === focusNext);
+    const fresh = [...added].reverse()
+      .map((a) => a.querySelector && a.querySelector("button[data-press]:not(:disabled)"))
+      .find(Boolean);
+    const target = same.length ? same[same.length - 1] : fresh;
+    focusNext = null;
+    if (target) target.focus({ preventScroll: true });
+    else if (!document.activeElement || document.activeElement.disabled
+      || document.activeElement === document.body) input.focus({ preventScroll: true });
+  }
+
+  async function post(body) {
+    let answer;
+    try {
+      answer = await fetch("/chat/send", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        credentials: "same-origin",
+        body: JSON.stringify(body),
+      });
+    } catch (error) {
+      say("Could not send that. Check your connection and try again.");
+      return;
+    }
+    let data = {};
+    try { data = await answer.json(); } catch (error) { data = {}; }
+    if (!answer.ok) {
+      say(data.message || "Sorry, that did not work. Please try again.");
+      return;
+    }
+    say("");
+    if (data.cleared) {
+      log.replaceChildren();
+      seen.clear();
+    }
+    showAll([...(data.notices || []), ...(data.messages || [])]);
+  }
+
+  function start() {
+    if (started) return;
+    started = true;
+    post({ command: "start" });
+  }
+
+  log.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-press]");
+    if (!button || button.disabled) return;
+    const article = button.closest("article");
+    focusNext = button.dataset.press;
+    const body = { press: button.dataset.press };
+    if (article && article.dataset.id) body.message = article.dataset.id;
+    post(body);
+  });
+
+  for (const button of document.querySelectorAll("button[data-command]")) {
+    button.addEventListener("click", () => {
+      focusNext = "";
+      post({ command: button.dataset.command });
+    });
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = "";
+    showAll([{ kind: "you", sections: [{ paragraphs: [text] }] }]);
+    post({ text });
+  });
+
+  if (typeof EventSource === "function") {
+    const events = new EventSource("/chat/events");
+    events.addEventListener("message", (event) => showAll([JSON.parse(event.data)]));
+    events.addEventListener("ready", () => {
+      say("");
+      if (shownFromServer === 0) start();
+    });
+    events.addEventListener("unavailable", (event) => say(JSON.parse(event.data).message));
+    events.addEventListener("error", () => say("Connection lost. Trying again..."));
+  } else {
+    // No server-sent events: the history once, then each post's answer.
+    fetch("/chat/history", { credentials: "same-origin" })
+      .then((answer) => answer.json())
+      .then((data) => {
+        showAll(data.messages || []);
+        if (shownFromServer === 0) start();
+      })
+      .catch(() => say("Could not load the conversation. Please reload the page."));
+  }
+})();
