@@ -59,6 +59,9 @@ class Disclaimer(Sourced):
     short: str
     """The line that ends a short reply: not a diagnosis, not a substitute, the emergency
     number. The full text is one tap away ("Good to know")."""
+    urgent: str
+    """The line that ends an urgent or emergency reply, which must stay one short screen: not
+    a diagnosis, and no self-care until a professional has looked (CLINICAL.md 2)."""
 
 
 class OptionText(_Strict):
@@ -83,6 +86,9 @@ class RedFlag(_Reviewed):
     source: str
     answer: str | None = None
     """How a sign read from several answers (no option of its own) is named to the user."""
+    escalate: str | None = None
+    """When to call the emergency number instead ("Call 999 if you also get breathless"):
+    kept apart from the advice so that it is said even when another sign leads the reply."""
 
 
 class Stretch(_Reviewed):

@@ -76,22 +76,27 @@ def _disclaimer(content: Content) -> Section:
 
 
 def urgent(flow: Flow, content: Content, answers: Answers) -> Reply:
-    """One instruction, one time frame: the heading is the tier's ("Call 999 now"), and in an
-    emergency only the emergency signs' advice follows (an urgent sign's "get seen today"
-    would only blur it); the other signs are named for the ambulance crew."""
+    """One short message, the instruction first: the tier's heading and how ("Call 999 now",
+    "Get seen today: ..."), then why, for the most serious sign; other signs are named for
+    whoever sees the person, and nothing else follows (no self-care, a one-line disclaimer).
+    Someone in an emergency reads one screen, not a page (CLINICAL.md, section 2)."""
     level = tier(flow, content, answers)
     head = content.tiers[level]
     flags = red_flags(flow, answers)
-    first = tuple(f for f in flags if content.red_flags[f].tier == level)
-    also = [f for f in flags if f not in first]
-    sections = [
-        Section(title=head.title, paragraphs=(head.text,)),
-        Section(bullets=tuple(content.red_flags[f].advice for f in first)),
-    ]
+    worst = next(f for f in flags if content.red_flags[f].tier == level)
+    lead = content.red_flags[worst]
+    paragraphs = [head.text.strip(), " ".join(filter(None, (lead.advice, lead.escalate)))]
+    sections = [Section(title=head.title, paragraphs=tuple(p for p in paragraphs if p))]
+    also = [f for f in flags if f != worst]
     if also:
         named = content.ui["reason_joiner"].join(_flag_answer(flow, content, f) for f in also)
-        sections.append(Section(paragraphs=(content.ui["urgent_also"].format(signs=named),)))
-    sections += [Section(paragraphs=(content.ui["urgent_no_selfcare"],)), _disclaimer(content)]
+        lines = [content.ui["urgent_also"].format(signs=named)]
+        if level != "emergency":  # when to call the ambulance instead, for every sign
+            lines += dict.fromkeys(
+                e for f in also if (e := content.red_flags[f].escalate) and e != lead.escalate
+            )
+        sections.append(Section(paragraphs=(" ".join(lines),)))
+    sections.append(Section(paragraphs=(content.disclaimer.urgent,)))
     return Reply(kind="urgent", sections=tuple(sections), tier=level)
 
 

@@ -113,14 +113,26 @@ def test_a_literal_emergency_number_is_refused(
     assert any(f"{path}: names " in p and "use {emergency}" in p for p in broken.check())
 
 
-def test_emergency_advice_without_the_regional_number_is_refused(broken: Broken) -> None:
-    broken.en["red_flags"]["compartment"]["advice"] = "Get help now."
+def test_an_emergency_heading_without_the_regional_number_is_refused(broken: Broken) -> None:
     broken.en["tiers"]["emergency"]["title"] = "Get help now"
     problems = "\n".join(broken.check())
-    assert "red_flags.compartment.advice: emergency advice must say to call {emergency}" in (
+    assert "tiers.emergency.title: the emergency heading must say to call {emergency}" in problems
+
+
+def test_emergency_advice_with_a_later_time_frame_is_refused(broken: Broken) -> None:
+    advice = broken.en["red_flags"]["compartment"]["advice"]
+    broken.en["red_flags"]["compartment"]["advice"] = advice + " Get it checked today."
+    problems = "\n".join(broken.check())
+    assert "red_flags.compartment.advice: emergency advice must not give a later time frame" in (
         problems
     )
-    assert "tiers.emergency.title: the emergency heading must say to call {emergency}" in problems
+
+
+def test_an_urgent_reply_over_one_screen_is_refused(broken: Broken) -> None:
+    advice = broken.en["red_flags"]["long_cramp"]["advice"]
+    broken.en["red_flags"]["long_cramp"]["advice"] = advice + " It is important." * 10
+    problems = "\n".join(broken.check())
+    assert "red_flags.long_cramp.advice: the default urgent reply has" in problems
 
 
 def test_content_without_default_region_words_is_refused(broken: Broken) -> None:

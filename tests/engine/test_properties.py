@@ -123,6 +123,9 @@ actions = st.builds(
 )
 
 
+_DISCLAIMER = {"result": "short", "urgent": "urgent"}
+
+
 def _all_options(flow: Flow) -> list[str]:
     return sorted({o.id for s in flow.steps for o in s.options} | {"bogus", "done"})
 
@@ -291,11 +294,10 @@ def check_turn(before: Session | None, turn: Turn, flow: Flow, content: Content)
             check_question(reply, saved, flow)
         if reply.kind in ("urgent", "result"):
             # The disclaimer, with the emergency number of the user's region (or every one).
-            # (the result's first message ends with its short form; the full one is a tap away).
+            # (the result's first message ends with its short form, the full one a tap away; an
+            # urgent reply with its own line, which also says no self-care).
             regional = {
-                getattr(
-                    content.for_region(r).disclaimer, "short" if reply.kind == "result" else "text"
-                )
+                getattr(content.for_region(r).disclaimer, _DISCLAIMER.get(reply.kind, "text"))
                 for r in content.regions
             }
             assert reply.sections[-1].paragraphs[0] in regional

@@ -68,13 +68,16 @@ def assert_urgent_advice(reply: Reply, content: Content, *flags: str) -> None:
     text = reply.text()
     assert reply.kind == "urgent"
     assert reply.choices == ()
-    assert "I am not giving self-care tips" in text
-    for flag in flags:
-        assert content.red_flags[flag].advice in text
+    assert "No self-care tips" in text
+    lead = flags[0]
+    assert content.red_flags[lead].advice in text
+    for flag in flags:  # when to call the emergency number instead, for every sign
+        escalate = content.red_flags[flag].escalate
+        assert reply.tier == "emergency" or escalate is None or escalate in text
     assert self_care_in(text, content) == []
-    assert "I am not giving self-care tips" in text
-    assert reply.sections[-1].title == content.disclaimer.title
-    assert reply.sections[-1].paragraphs == (content.disclaimer.text,)
+    assert reply.sections[-1].paragraphs == (content.disclaimer.urgent,)
+    if len(reply.sections) == 2:  # one sign (several add the others' names and escalations)
+        assert len(text.split()) <= 60, "an urgent reply is one short screen"
 
 
 def test_red_flag_options_are_exactly_the_ones_tested_here(flow: Flow) -> None:

@@ -473,7 +473,7 @@ async def test_urgent_advice_pauses_self_care_reminders_and_refuses_the_old_offe
     await opt_in(alice, "stretch", "hydration", "checkin")
     await alice.command()  # a new check; the warning sign typed at its first question
     await alice.say("my calf is swollen and red")
-    assert "Get urgent care today" in alice.view.text
+    assert "Get seen today" in alice.view.text
     assert "I have paused your stretching and water reminders" in alice.view.text  # says so
 
     async def paused() -> bool:

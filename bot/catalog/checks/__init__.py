@@ -29,7 +29,11 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.catalog.catalog import Catalog
-from bot.catalog.checks.assessment import check_assessment_rules, check_assessment_sections
+from bot.catalog.checks.assessment import (
+    check_assessment_rules,
+    check_assessment_sections,
+    check_urgent_length,
+)
 from bot.catalog.checks.limits import (
     CALLBACK_ACTIONS,
     CALLBACK_LIMIT,
@@ -115,6 +119,7 @@ def check_catalog(catalog: Catalog) -> list[Problem]:
             check_flow_texts(flow, content, add)
             if len(problems) == before:  # the assessment can only be built from complete texts
                 check_assessment_sections(flow, content, add)
+                check_urgent_length(flow, content, add)
                 check_unsafe_picks(flow, content, sink("flow", flow.id))
         check_unused_texts(flows, content, add)
         check_duplicate_texts(content, add)

@@ -11,6 +11,10 @@ from bot.engine import assessment
 
 Answers = dict[str, str | tuple[str, ...]]
 
+URGENT_WORDS = 60
+"""An urgent or emergency reply is one short screen: the instruction, why, and the line that
+ends it (issue 15; CLINICAL.md 2 and 6). Someone in an emergency reads this much, not more."""
+
 
 def check_assessment_rules(flow: Flow, add: Add) -> None:
     """The red-flag step and the outcome that shows the assessment must fit together."""
@@ -58,6 +62,28 @@ def check_assessment_sections(flow: Flow, content: Content, add: Add) -> None:
             text = rendered(section)
             name = section.title or text[:40]
             too_long("(assessment)", f"the assessment section {name!r}", text, add)
+
+
+def check_urgent_length(flow: Flow, content: Content, add: Add) -> None:
+    """Every warning sign's reply, in every region's words, fits :data:`URGENT_WORDS`."""
+    rules = flow.assessment
+    red = flow.step(rules.red_flag_step) if rules is not None else None
+    if red is None:
+        return
+    for flag in red_flag_options(red):
+        for region in content.regions:
+            regional = content.for_region(region)
+            try:
+                reply = assessment.urgent(flow, regional, {red.id: (flag,)})
+            except (KeyError, IndexError, ValueError, StopIteration):
+                return  # reported by check_assessment_sections
+            words = len(reply.text().split())
+            if words > URGENT_WORDS:
+                add(
+                    f"red_flags.{flag}.advice",
+                    f"the {region} urgent reply has {words} words, over {URGENT_WORDS}: "
+                    "shorten the advice (the instruction first, then why)",
+                )
 
 
 def _answer_sets(flow: Flow) -> list[Answers]:

@@ -65,6 +65,7 @@ TEXT_FIELDS = frozenset(
         "text",
         "title",
         "advice",
+        "escalate",
         "steps",
         "numbers",
         "emergency",

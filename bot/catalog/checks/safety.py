@@ -125,6 +125,10 @@ def check_reviewed(content: Content, add: Add) -> None:
             add(f"{path}.reviewed_by", "a medical item needs the role of who reviewed it")
 
 
+SLOWER = re.compile(r"\b(today|same[- ]day|this week|in the coming days)\b", re.IGNORECASE)
+"""Time frames later than "now", which an emergency reply never gives."""
+
+
 def check_region_numbers(content: Content, add: Add) -> None:
     """Emergency sentences name the number through ``{emergency}``, never a literal one."""
     for path, value in flatten(content.model_dump(exclude={"regions", "sources"})).items():
@@ -141,8 +145,10 @@ def check_region_numbers(content: Content, add: Add) -> None:
                 "{emergency_department} or {urgent_care}, filled in by region",
             )
     for key, flag in content.red_flags.items():
-        if flag.tier == "emergency" and "{emergency}" not in flag.advice:
-            add(f"red_flags.{key}.advice", "emergency advice must say to call {emergency}")
+        # The advice follows its tier's heading ("Call {emergency} now", checked below) and
+        # says why: a second time frame in it would blur the one instruction.
+        if flag.tier == "emergency" and SLOWER.search(flag.advice):
+            add(f"red_flags.{key}.advice", "emergency advice must not give a later time frame")
     emergency = content.tiers.get("emergency")
     if emergency is not None and "{emergency}" not in emergency.title:
         add("tiers.emergency.title", "the emergency heading must say to call {emergency}")

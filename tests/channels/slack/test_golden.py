@@ -38,16 +38,21 @@ def visible_kind(message: FakeMessage, content: Content) -> str:
     if any(v.split("|")[2:3] == ["resume"] for v in values):
         return "prompt"
     text = visible_text(message)
-    if content.ui["urgent_no_selfcare"] in text:
+    if content.disclaimer.urgent in text:
         return "urgent"
     topics = [v for v in values if v.startswith(f"c|{TOPIC_STEP}|")]
     if topics:  # the result's first message (under its tier's heading), or one of its topics
-        return "result" if any(t.title in text for t in content.tiers.values()) else "info"
+        return "result" if any(t.title in _lines(text) for t in content.tiers.values()) else "info"
     return "plain"
 
 
 def visible_tier(text: str, content: Content) -> str | None:
-    return next((tier for tier, t in content.tiers.items() if t.title in text), None)
+    return next((tier for tier, t in content.tiers.items() if t.title in _lines(text)), None)
+
+
+def _lines(text: str) -> set[str]:
+    """The lines of a message, where a tier's title stands as a heading (bold on Slack)."""
+    return {line.strip().strip("*") for line in text.splitlines()}
 
 
 async def play(user: SlackUser, fake: FakeSlack, turn: UserTurn, locale: str) -> None:
@@ -84,7 +89,7 @@ async def test_golden_transcript_on_slack(
         if not user.view.shown:  # a tick: what is in front of the user is the question
             user.view.new = shown
         text = "\n".join(visible_text(m) for m in shown)
-        if content.ui["urgent_no_selfcare"] in text:
+        if content.disclaimer.urgent in text:
             assert self_care_in(text, content) == [], transcript.file
         if turn.expect is None:
             continue

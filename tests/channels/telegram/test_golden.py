@@ -40,14 +40,15 @@ def seen(
     buttons = [data for m in shown for _, data in m.buttons()]
     topics = [d for d in buttons if d.startswith(f"c|{TOPIC_STEP}|")]
     options = [d for d in buttons if d.startswith(("c|", "t|")) and d not in topics]
-    headed = any(head.title in text for head in content.tiers.values())
+    lines = {line.strip() for line in text.splitlines()}  # a tier's title is a heading line
+    headed = any(head.title in lines for head in content.tiers.values())
     kind: str
     tier: str | None = None
     if options:
         kind = "question"
     elif any(d.startswith("m|") for d in buttons):
         kind = "prompt"
-    elif content.ui["urgent_no_selfcare"] in text:
+    elif content.disclaimer.urgent in text:
         kind = "urgent"
     elif topics and headed:  # the result's first message, its topics one tap away
         kind = "result"
@@ -56,7 +57,7 @@ def seen(
     else:
         kind = "notice"
     if kind in ("urgent", "result"):
-        tier = next((t for t, head in content.tiers.items() if head.title in text), None)
+        tier = next((t for t, head in content.tiers.items() if head.title in lines), None)
     return {
         "kind": kind,
         "tier": tier,
