@@ -10,7 +10,6 @@
   const seen = new Set();
   let shownFromServer = 0;
   let started = false;
-  let focusNext = null; // after a press: the pressed button's payload, to find it again
 
   const say = (text) => { status.textContent = text || ""; };
 
@@ -126,27 +125,28 @@
     return made;
   }
 
-  // After new messages: focus follows the conversation (the ticked box again, or the first
-  // answer of what was just asked), and the first new message scrolls into view.
+  // New messages scroll into view (the first of them).
   function showAll(messages) {
     const added = messages.map(show).filter(Boolean);
-    if (!added.length) return;
-    const first = added[0].closest("article") || added[0];
-    first.scrollIntoView({ block: "nearest" });
-    if (focusNext === null) return;
-    const same = [...log.querySelectorAll("button[data-press]")]
-      .filter((b) => !b.disabled && b.dataset.press === focusNext);
-    const fresh = [...added].reverse()
-      .map((a) => a.querySelector && a.querySelector("button[data-press]:not(:disabled)"))
-      .find(Boolean);
-    const target = same.length ? same[same.length - 1] : fresh;
-    focusNext = null;
-    if (target) target.focus({ preventScroll: true });
-    else if (!document.activeElement || document.activeElement.disabled
-      || document.activeElement === document.body) input.focus({ preventScroll: true });
+    if (added.length) (added[0].closest("article") || added[0]).scrollIntoView({ block: "nearest" });
   }
 
-  async function post(body) {
+  // After a press: focus follows the conversation, to the ticked box again, else the first
+  // live answer of the newest message the press brought; never lost on a disabled button.
+  function settleFocus(pressed, messages) {
+    const live = (root) => root && root.querySelector("button[data-press]:not(:disabled)");
+    let target = [...log.querySelectorAll("button[data-press]:not(:disabled)")]
+      .filter((b) => pressed && b.dataset.press === pressed).pop();
+    for (const message of [...messages].reverse()) {
+      if (target || !message.id) break;
+      target = live(log.querySelector(`article[data-id="${CSS.escape(message.id)}"]`));
+    }
+    const now = document.activeElement;
+    if (target) target.focus({ preventScroll: true });
+    else if (!now || now === document.body || now.disabled) input.focus({ preventScroll: true });
+  }
+
+  async function post(body, pressed) {
     let answer;
     try {
       answer = await fetch("/chat/send", {
@@ -171,6 +171,7 @@
       seen.clear();
     }
     showAll([...(data.notices || []), ...(data.messages || [])]);
+    if (pressed !== undefined) settleFocus(pressed, data.messages || []);
   }
 
   function start() {
@@ -183,16 +184,15 @@
     const button = event.target.closest("button[data-press]");
     if (!button || button.disabled) return;
     const article = button.closest("article");
-    focusNext = button.dataset.press;
     const body = { press: button.dataset.press };
     if (article && article.dataset.id) body.message = article.dataset.id;
-    post(body);
+    post(body, button.dataset.press);
   });
 
   for (const button of document.querySelectorAll("button[data-command]")) {
     button.addEventListener("click", () => {
-      focusNext = "";
-      post({ command: button.dataset.command });
+      button.closest("details").open = false; // the menu gives the screen back
+      post({ command: button.dataset.command }, "");
     });
   }
 
