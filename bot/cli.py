@@ -16,6 +16,8 @@ from pydantic import ValidationError
 from bot.settings import Settings, problems_of
 
 if TYPE_CHECKING:  # wiring imports every library: a command that fails early needs none
+    from aiohttp import web
+
     from bot.parts import App
 
 
@@ -88,7 +90,31 @@ async def _reachable(app: App, settings: Settings) -> None:
         )
 
 
-async def _chat(settings: Settings, user: str, locale: str | None) -> None:
+async def _serve_beside(app: App, settings: Settings) -> tuple[web.AppRunner | None, str]:
+    """`kneecheck run` without chat tokens: the configured channels' routes (the web chat)
+    on PORT beside the terminal chat, on this machine only unless HOST is set; a port in use
+    is said in a line, and the terminal chat goes on."""
+    from aiohttp import web
+
+    from bot.channels import registry
+    from bot.web import create_web_app
+
+    if "web" not in (entry.name for entry in registry.configured(settings) if entry.mount):
+        return None, ""
+    web_app = create_web_app(app)
+    host = settings.host if "host" in settings.model_fields_set else "127.0.0.1"
+    runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=0.5)
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, host, settings.port).start()
+    except OSError:
+        await runner.cleanup()
+        return None, f"The web chat did not start: port {settings.port} is in use (set PORT)."
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    return runner, f"The web chat is at http://{shown}:{int(runner.addresses[0][1])}/chat"
+
+
+async def _chat(settings: Settings, user: str, locale: str | None, *, web: bool = False) -> None:
     from bot.channels import registry
     from bot.channels.terminal import TerminalChat, TerminalCourier
     from bot.channels.terminal_entry import PREFIX as TERMINAL
@@ -103,12 +129,17 @@ async def _chat(settings: Settings, user: str, locale: str | None) -> None:
     chat.say(content.ui["terminal_intro"])
     if app.embedded:
         chat.say(content.ui["terminal_embedded"])
+    runner, address = await _serve_beside(app, settings) if web else (None, "")
+    if address:
+        chat.say(address)
     chat.say("")
     found = {**registry.couriers(app), TERMINAL: TerminalCourier(chat)}
     try:
         async with in_process_worker(app, found, grace_seconds=0):
             await chat.run()
     finally:
+        if runner is not None:
+            await runner.cleanup()
         await app.close()
 
 
@@ -195,8 +226,13 @@ def _serve_problem(settings: Settings) -> str | None:
             "set REDIS_URL: web processes share conversations through Redis, and the "
             "embedded one lives inside a single process (`kneecheck run` needs none)"
         )
-    if settings.telegram_bot_token is None and settings.slack_bot_token is None:
-        return "set TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN: with no channel it serves nobody"
+    from bot.channels import registry
+
+    if not any(entry.mount is not None for entry in registry.configured(settings)):
+        return (
+            "set TELEGRAM_BOT_TOKEN, SLACK_BOT_TOKEN or WEB_CHAT_SECRET: "
+            "with no channel it serves nobody"
+        )
     return None
 
 
@@ -296,8 +332,14 @@ def _main(argv: Sequence[str] | None) -> int:
         # saq's shutdown on Ctrl-C leaves a cancelled gather that asyncio reports as an error.
         logging.getLogger("asyncio").setLevel(logging.CRITICAL)
     user, locale = ("local", None) if args.command == "run" else (args.user, args.locale)
+    if args.command == "run":
+        # The web chat beside the terminal's: its cookies are signed with a secret of this
+        # process's own unless one is set (the embedded Redis is this process's too).
+        import secrets
+
+        os.environ.setdefault("WEB_CHAT_SECRET", secrets.token_urlsafe(32))
     try:
-        asyncio.run(_chat(settings, user, locale))
+        asyncio.run(_chat(settings, user, locale, web=args.command == "run"))
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130

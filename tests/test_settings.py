@@ -81,8 +81,8 @@ def test_serve_refuses_the_embedded_store_and_no_channel_in_one_line(
     assert main(["serve"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [
-        "kneecheck serve: set TELEGRAM_BOT_TOKEN or SLACK_BOT_TOKEN: with no channel it "
-        "serves nobody"
+        "kneecheck serve: set TELEGRAM_BOT_TOKEN, SLACK_BOT_TOKEN or WEB_CHAT_SECRET: with no "
+        "channel it serves nobody"
     ]
 
 

@@ -14,7 +14,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 from aiohttp import web
@@ -29,6 +29,16 @@ from bot.wiring import build_app
 SECRET = "test-web-chat-secret"
 DEADLINE = 10.0
 Message = dict[str, Any]
+
+
+class Served(Protocol):
+    url: str
+    """Where the chat is served: ``http://127.0.0.1:<port>``."""
+
+
+@dataclass
+class Address:
+    url: str
 
 
 @dataclass
@@ -67,7 +77,7 @@ class ChatServer:
 class Tab:
     """One tab: ``session`` is its browser (share it between tabs of one browser)."""
 
-    server: ChatServer
+    server: Served
     session: aiohttp.ClientSession
     messages: list[Message] = field(default_factory=list)
     """Every message the event stream brought, in order."""

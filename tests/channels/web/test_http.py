@@ -231,7 +231,7 @@ async def test_too_many_posts_get_a_friendly_429(redis_server: RedisServer) -> N
 
 
 async def test_forget_asks_first_then_leaves_no_key_of_the_user(
-    tab: Tab, redis_client: aioredis.Redis
+    server: ChatServer, tab: Tab, redis_client: aioredis.Redis
 ) -> None:
     await tab.command("start")
     await play(tab, SELF_CARE_CHECK[:3])
@@ -249,13 +249,15 @@ async def test_forget_asks_first_then_leaves_no_key_of_the_user(
     assert erased["cleared"] is True
     assert "erased everything" in tab.text(erased["messages"][0])
     assert await redis_client.keys(f"*{user_id}*") == []
-    assert await tab.server.app.store.keys_of(UserRef(PREFIX, user_id)) == []
+    assert await server.app.store.keys_of(UserRef(PREFIX, user_id)) == []
 
 
-async def test_a_reminder_from_the_courier_shows_on_the_open_page(tab: Tab) -> None:
+async def test_a_reminder_from_the_courier_shows_on_the_open_page(
+    server: ChatServer, tab: Tab
+) -> None:
     await tab.command("start")
     assert ENTRY.courier is not None
-    courier = ENTRY.courier(tab.server.app)  # what `kneecheck worker` builds
+    courier = ENTRY.courier(server.app)  # what `kneecheck worker` builds
     reminder = Reply("prompt", (Section(title="Time to stretch", paragraphs=("Calf stretch",)),))
     user = UserRef(PREFIX, cookie_id(tab.session))
     assert await courier.send(user, reminder) == "sent"
