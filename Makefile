@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck check flows-check flows-eval bench-questions bench-understanding bench-reading bench bench-engine bench-telegram bench-telegram-floor bench-slack bench-reminders bench-serve fuzz chat clean
+.PHONY: run test lint typecheck check flows-check flows-eval bench-questions bench-understanding bench-reading bench bench-engine bench-telegram bench-telegram-floor bench-slack bench-reminders bench-serve bench-web fuzz chat clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -80,6 +80,10 @@ bench-reminders: $(STAMP)
 ## bench-serve: kneecheck serve as a process under Telegram webhook posts and Slack requests
 bench-serve: $(STAMP)
 	PTB_TIMEDELTA=true $(BIN)/python -m bench.serve
+
+## bench-web: 200 web chat page clients (event stream + posts) through whole checks, turns/s and p99
+bench-web: $(STAMP)
+	$(BIN)/python -m bench.web
 
 ## fuzz: 10,000 hostile requests at a real kneecheck serve: no 5xx, no leaked data, nothing stored
 fuzz: $(STAMP)
