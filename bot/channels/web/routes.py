@@ -11,10 +11,11 @@
   ``{"command": name}``; answers with the messages it appended and the notices for this tab.
 
 What comes in is not trusted: bodies over 16 KB get 413, anything but a JSON object of
-strings 400 or 415, a post from another origin 403, too many posts 429 (per browser and per
-address, counted in Redis), a forged button a notice ("not one of the answers"); typed text
-is cut just past the reader's cap (so the reply says only its start was read). Redis away
-is a friendly 503. Logs carry the salted pseudonym of a user, never an id or a text.
+strings 400 or 415, a post from another origin 403, too many posts or event streams opened
+429 (per browser and per address, counted in Redis), a forged button a notice ("not one of
+the answers"); typed text is cut just past the reader's cap (so the reply says only its start
+was read). Redis away is a friendly 503. Logs carry the salted pseudonym of a user, never an
+id or a text.
 """
 
 from __future__ import annotations
@@ -217,6 +218,9 @@ class WebRoutes:
         user_id = verify(self.secret, request.cookies.get(COOKIE))
         if user_id is None:
             return self.problem(401, "no_session", "Open /chat first.")
+        if not await self.limit.allow(user_id, request.remote or ""):  # each holds a connection
+            slow = self.content(request).ui.get("web_slow_down", SLOW_DOWN)
+            return self.problem(429, "slow_down", slow)
         user = UserRef(PREFIX, user_id)
         after = stream_id(request.headers.get("Last-Event-ID") or request.query.get("after"))
         response = web.StreamResponse(

@@ -228,6 +228,8 @@ async def test_too_many_posts_get_a_friendly_429(redis_server: RedisServer) -> N
         status, answer = await tab.post({"command": "help"})
         assert status == 429
         assert "wait a minute" in answer["message"]
+        async with browser.get(f"{server.url}/chat/events") as events:
+            assert events.status == 429  # opening event streams counts too
 
 
 async def test_forget_asks_first_then_leaves_no_key_of_the_user(
@@ -289,3 +291,26 @@ async def test_any_accept_language_is_served(tab: Tab) -> None:
         status, answer = await tab.post({"command": "help"}, headers={"Accept-Language": header})
         assert status == 200
         assert "I ask a few short questions" in tab.text(answer["messages"][0])
+
+
+async def test_a_check_in_then_the_diary_chart_as_an_image_and_the_other_views(tab: Tab) -> None:
+    await tab.command("checkin")
+    assert tab.last()["step"] == "ck_flags"
+    await tab.press("none")
+    await tab.press("done")
+    await tab.press("worse")
+    await tab.press("some")
+    await tab.press("s6")
+    answer = await tab.command("diary")
+    (chart,) = answer["messages"]
+    assert chart["kind"] == "picture"
+    assert chart["title"] == "Your knee spasm diary"
+    assert chart["src"].startswith("data:image/png;base64,iVBORw0KGgo")  # a PNG
+    assert tab.text(chart["fallback"])  # the chart in words, for screen readers
+    await tab.wait_for(lambda: tab.messages[-1].get("kind") == "picture")
+    summary = await tab.command("summary")
+    assert summary["messages"]
+    mydata = await tab.command("mydata")
+    assert "diary" in tab.text(mydata["messages"][-1]).lower()
+    reminders = await tab.command("reminders")
+    assert reminders["messages"]
