@@ -179,7 +179,6 @@ class WebRoutes:
             f'/{name}</button> <span id="cmd-{name}">'
             f"{html.escape(content.commands.get(name, ''))}</span></li>"
             for name in self.app.actions.commands()
-            if name != "start"
         )
         page = self.template.replace("{{lang}}", html.escape(content.locale)).replace(
             "{{commands}}", items
