@@ -286,12 +286,10 @@ class WebRoutes:
         origin = request.headers.get("Origin")
         if origin is not None and origin.split("://", 1)[-1] != request.host:
             return self.problem(403, "cross_origin")
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            return self.problem(413, "too_large")
         if request.content_type != "application/json":
             return self.problem(415, "json_only")
-        body = await request.content.read(MAX_BODY + 1)
-        if len(body) > MAX_BODY:
+        body = await _body(request)
+        if body is None:
             return self.problem(413, "too_large")
         user_id, fresh = self.identify(request)
         if not await self.limit.allow(user_id, request.remote or ""):
@@ -330,6 +328,19 @@ class WebRoutes:
         if isinstance(command, str) and self.app.actions.knows(command):
             return Command(command), None
         return None
+
+
+async def _body(request: web.Request) -> bytes | None:
+    """The whole body, or None past :data:`MAX_BODY` (said by its length, or found while
+    reading one sent in chunks), never reading more than that."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        return None
+    body = b""
+    while chunk := await request.content.readany():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    return body
 
 
 def locale(request: web.Request) -> str | None:

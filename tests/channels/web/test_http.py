@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator
 
 import aiohttp
 import redis.asyncio as aioredis
@@ -191,6 +192,15 @@ async def test_hostile_posts_get_a_4xx_never_a_5xx(tab: Tab) -> None:
     big = io.BytesIO(b'{"text": "' + b"a" * (1024 * 1024) + b'"}')
     async with tab.session.post(
         url, data=big, headers={"Content-Type": "application/json"}
+    ) as response:
+        assert response.status == 413
+
+    async def chunks() -> AsyncIterator[bytes]:  # no length said: found while reading
+        for _ in range(40):
+            yield b" " * 1024
+
+    async with tab.session.post(
+        url, data=chunks(), headers={"Content-Type": "application/json"}
     ) as response:
         assert response.status == 413
     for body, kind, status in (
