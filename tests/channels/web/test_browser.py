@@ -241,6 +241,24 @@ async def test_tabs_share_a_conversation_a_reload_resumes_it_browsers_do_not(
     await context.close()
 
 
+async def test_without_event_source_the_page_works_from_its_posts(
+    browser: Any, server: ChatServer
+) -> None:
+    """The fallback: a browser without ``EventSource`` loads the history, then shows what
+    each post answers."""
+    context = await browser.new_context()
+    await context.add_init_script("delete window.EventSource;")
+    tab = await Page.open(context, server.url)
+    assert await tab.page.evaluate("typeof EventSource") == "undefined"
+    await tab.asked("consent")
+    await tab.press("consent", "agree")
+    await tab.asked("red_flags")
+    await tab.page.reload()
+    await tab.asked("red_flags")  # the history brought it back
+    assert tab.errors == []
+    await context.close()
+
+
 async def cookie(context: Any) -> str:
     for found in await context.cookies():
         if found["name"] == COOKIE:
