@@ -38,25 +38,9 @@ from typing import Any
 
 import aiohttp
 
+from bench.slack import ANSWERS  # the same check as the Slack bench: 14 answers, 5 ticks
 from tests.redis_server import RedisServer, free_port
 
-ANSWERS: dict[str, str | tuple[str, ...]] = {
-    "consent": "agree",
-    "red_flags": ("none",),
-    "location": "behind",
-    "behind_muscle": "calf",
-    "triggers": ("exercise", "dehydration"),
-    "frequency": "weekly",
-    "water": "low",
-    "diet": "mixed",
-    "activity": "heavy",
-    "sitting": "h4_8",
-    "age": "a40_54",
-    "conditions": ("none",),
-    "risks": ("none",),
-    "walking": "no",
-}
-"""What every client answers, by the question's step (as ``bench.slack`` does)."""
 POSTS_PER_CHECK = 1 + sum(len(a) + 1 if isinstance(a, tuple) else 1 for a in ANSWERS.values())
 """The start (or /restart), then 14 answers: 5 of them ticks and a Done."""
 TURN_DEADLINE = 60.0
