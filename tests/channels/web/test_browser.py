@@ -198,7 +198,7 @@ async def test_a_whole_check_on_the_page(
 async def test_a_warning_sign_typed_on_the_page_gets_urgent_advice(
     browser: Any, server: ChatServer
 ) -> None:
-    context = await browser.new_context()
+    context = await browser.new_context(viewport={"width": 360, "height": 740})
     tab = await Page.open(context, server.url)
     await tab.asked("consent")
     await tab.press("consent", "agree")
@@ -207,6 +207,9 @@ async def test_a_warning_sign_typed_on_the_page_gets_urgent_advice(
     urgent = tab.page.locator("article.urgent").first
     await urgent.wait_for()
     assert "No self-care tips" in await urgent.inner_text()
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    await urgent.scroll_into_view_if_needed()
+    await tab.page.screenshot(path=ARTEFACTS / "urgent-360x740.png")
     assert await tab.page.locator("article.result").count() == 0
     assert await tab.accessibility_problems() == []
     assert tab.errors == []
