@@ -7,17 +7,30 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck check flows-check flows-eval bench-questions bench-understanding bench-reading bench bench-engine bench-telegram bench-telegram-floor bench-slack bench-reminders bench-serve bench-web fuzz chat clean
 
-$(BIN)/python:
-	$(PY) -m venv $(VENV)
+RUN_STAMP := $(VENV)/.installed-run
+PIP := $(BIN)/python -m pip --disable-pip-version-check
 
+$(BIN)/python:
+	@$(PY) -m venv $(VENV)
+
+# Development: the project editable, with the test and lint tools (make test, make lint...).
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(PIP) install --quiet --upgrade pip
+	$(PIP) install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## run: start the bot (terminal chat when no Telegram/Slack token is configured)
-run: $(STAMP)
-	$(BIN)/kneecheck run
+# Running only: what the bot needs, no test tools, no editable install (setuptools warns about
+# those); `python -m bot.cli` from here runs this checkout's code. A development install
+# already has all of it.
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	@echo "kneecheck: first run, installing what it needs into $(VENV) (about a minute, once)"
+	@if [ ! $(STAMP) -nt pyproject.toml ]; then \
+		$(PIP) install --quiet --upgrade pip && $(PIP) install --quiet . ; fi
+	@touch $(RUN_STAMP)
+
+## run: start the bot (terminal chat and web chat when no Telegram/Slack token is configured)
+run: $(RUN_STAMP)
+	@$(BIN)/python -m bot.cli run
 
 ## test: lint, type-check, validate flows and run the whole suite
 test: $(STAMP)

@@ -126,12 +126,12 @@ async def _chat(settings: Settings, user: str, locale: str | None, *, web: bool 
     await _reachable(app, settings)
     content = app.catalog.content(locale or settings.default_locale)
     chat = TerminalChat(app.actions, UserRef(TERMINAL, user), locale=locale)
-    chat.say(content.ui["terminal_intro"])
+    chat.tell(content.ui["terminal_intro"])
     if app.embedded:
-        chat.say(content.ui["terminal_embedded"])
+        chat.tell(content.ui["terminal_embedded"])
     runner, address = await _serve_beside(app, settings) if web else (None, "")
     if address:
-        chat.say(address)
+        chat.tell(address)
     chat.say("")
     found = {**registry.couriers(app), TERMINAL: TerminalCourier(chat)}
     try:

@@ -39,7 +39,7 @@ from pydantic import TypeAdapter
 from bot.catalog.catalog import Catalog
 from bot.catalog.content import Content
 from bot.engine import Event, Restart, Start, Turn, advance
-from bot.engine.privacy import stored_data
+from bot.engine.privacy import retention_section, stored_data
 from bot.engine.replies import Choice, Effect, Reply, Section, notice
 from bot.engine.session import Session
 from bot.frozen import frozen
@@ -248,8 +248,12 @@ class Conversations:
         more_data: MoreData | None = None,
         outbox_lease_seconds: int = OUTBOX_LEASE_SECONDS,
         forget_wait_seconds: float = FORGET_WAIT_SECONDS,
+        in_memory: bool = False,
     ) -> None:
         self.catalog = catalog
+        self.in_memory = in_memory
+        """The store lives in this process (the embedded Redis): /mydata must not promise days
+        of keeping what is gone when the program ends."""
         self.store = store
         self.flow_id = flow_id
         self.clock = clock
@@ -434,7 +438,7 @@ class Conversations:
     async def stored_data(self, user: UserRef, locale: str | None = None) -> Reply:
         """/mydata: what is stored about ``user``, in plain words."""
         session = await self.current(user)
-        days = self.store.ttl_seconds // 86_400
+        days = None if self.in_memory else self.store.ttl_seconds // 86_400
         reply = stored_data(self.catalog, session, ttl_days=days, locale=locale)
         if self.more_data is None:
             return reply
@@ -447,8 +451,7 @@ class Conversations:
             head = Section(title=ui["mydata_title"])
         else:
             head, *_ = reply.sections
-        retention = Section(paragraphs=(ui["mydata_retention"].format(days=str(days)),))
-        return replace(reply, sections=(head, *more, retention))
+        return replace(reply, sections=(head, *more, retention_section(content, days)))
 
     async def forget(self, user: UserRef) -> int:
         """Erase everything stored about ``user``: session, answers, diary, reminders, jobs.

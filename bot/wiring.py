@@ -86,6 +86,7 @@ def build_app(settings: Settings | None = None, *, clock: Callable[[], float] = 
         store,
         salt=settings.salt,
         clock=clock,
+        in_memory=embedded,
         observer=observe_turn,
         on_effects=reminders.on_effects,
         facts=reminders.facts,

@@ -49,7 +49,7 @@ def test_a_piped_conversation_reaches_the_personalised_assessment() -> None:
         ]
     )
     assert "embedded in-process Redis" in out
-    assert "Question 1 of 12" in out
+    assert "Question 1 of 15" in out
     assert "Question 14 of 14" in out
     assert "See a doctor or physiotherapist within the next few days" in out
     assert (
@@ -63,7 +63,7 @@ def test_a_piped_conversation_reaches_the_personalised_assessment() -> None:
 def test_numbers_labels_free_text_and_commands_all_work() -> None:
     out = chat(["Yes, I am 18+ and understand", "none", "/back", "12", "thigh", "/stop", "2"])
     assert "-> None of these" in out
-    assert "Stopped. I have cleared your answers" in out
+    assert "Stopped. I have cleared the answers of this check" in out
     assert out.count("Question 2 of") >= 2  # /back showed the safety question again
 
 
@@ -169,3 +169,50 @@ async def test_ctrl_c_ends_the_chat_at_once_without_a_traceback_or_log_lines() -
     assert "Traceback" not in shown
     assert "INFO" not in shown
     assert "ERROR" not in shown
+
+
+def test_a_multi_choice_question_is_answered_one_way_the_screen_explains() -> None:
+    """Every number on one line: no Done to press, no boxes to tick, nothing about buttons;
+    each number typed is kept."""
+    out = chat(["1", "12", "behind the knee", "calf", "1 4"])
+    safety = out.split("Question 2 of")[1].split("->")[0]
+    assert "Type the number of each answer that applies" in safety
+    assert "Done" not in safety
+    assert "[ ]" not in safety
+    assert "press" not in safety.lower()
+    assert "tap" not in safety.lower()
+    assert "Tick all that apply" not in out
+    triggers = out.split("What seems to bring it on?")[1]
+    chosen = triggers.split("->")[1].split("Question")[0]
+    assert chosen.count(",") >= 1  # both answers typed on one line were recorded
+
+
+def test_a_command_between_questions_leaves_the_question_waiting() -> None:
+    """ "1" after /mydata or a cancelled /forget answers the question still on screen (it used
+    to be read as free text: an age of 1)."""
+    out = chat(["/mydata", "1", "/forget", "2", "12"])
+    assert "talk to a parent or carer" not in out
+    assert "-> Yes, I am 18+ and understand" in out
+    assert "-> None of these" in out
+
+
+def test_mydata_and_stop_say_what_is_true() -> None:
+    out = chat(["/mydata", "1", "/stop", "/mydata"])
+    started = out.split("What I store about you")[1]
+    assert "A knee check you have just started. No answers yet." in started
+    # The embedded store lives in this program: no promise of days.
+    assert "kept only while this program runs" in out
+    assert "90 days" not in out
+    assert "stopped any reminders" in out
+    assert "I keep your last finished check and your check-in diary" in out
+
+
+def test_help_lists_every_command_and_shows_the_question_again() -> None:
+    out = chat(["1", "/help"])
+    after = out.split("/quit ends the program")[1]
+    for command in ("/back", "/restart", "/stop", "/checkin", "/reminders", "/diary"):
+        assert command in out.split("/quit ends the program")[0]
+    for command in ("/summary", "/mydata", "/forget"):
+        assert command in out
+    assert "Question 2 of" in after  # the question comes back under the help
+    assert "buttons" not in out.split("Commands:")[0].split("I ask a few")[-1]

@@ -13,6 +13,7 @@ import shutil
 import sys
 import textwrap
 import threading
+from dataclasses import replace
 from typing import TextIO
 
 from bot.actions import (
@@ -66,7 +67,12 @@ def render(reply: Reply, content: Content, columns: int | None = None) -> str:
         return "\n".join(_wrapped(reply.text(), columns, "  -> ", "     "))
     lines: list[str] = []
     titled = 0
+    button_hint = content.ui["multi_hint"] if reply.multi else None
     for section in reply.sections:
+        if button_hint in section.paragraphs:  # "press Done" is for buttons: see below
+            section = replace(
+                section, paragraphs=tuple(p for p in section.paragraphs if p != button_hint)
+            )
         if section.title:
             rule = "=" if titled == 0 else "-"
             titled += 1
@@ -79,13 +85,22 @@ def render(reply: Reply, content: Content, columns: int | None = None) -> str:
         for i, step in enumerate(section.steps, 1):
             at = f"  {i}. "
             lines += _wrapped(step, columns, at, " " * len(at))
-    for number, choice in enumerate(reply.choices, 1):
-        mark = "[x] " if choice.selected else ("[ ] " if choice.action == "toggle" else "")
+    for number, choice in enumerate(choices(reply), 1):
+        mark = "[x] " if choice.selected else ""  # chosen before: typed numbers replace it
         first = f"  {number}) {mark}"
         lines += _wrapped(choice.label, columns, first, " " * len(first))
     if reply.multi:
         lines += _wrapped(content.ui["terminal_multi_hint"], columns)
     return "\n".join(lines).lstrip("\n")
+
+
+def choices(reply: Reply) -> tuple[Choice, ...]:
+    """The choices as numbered here. A multi-choice question is answered with every number
+    on one line, so it has no Done (that is how buttons work elsewhere): one way to answer,
+    the one the screen explains."""
+    if not reply.multi:
+        return reply.choices
+    return tuple(c for c in reply.choices if c.action != "submit")
 
 
 QUIT = ("/quit", "/exit")
@@ -102,13 +117,14 @@ def to_action(line: str, shown: Reply | None, actions: Actions) -> Action | None
         return Command(text[1:].lower())
     if shown is None or not shown.choices:
         return Typed(text)
-    by_label = [c for c in shown.choices if c.label.lower() == text.lower()]
+    numbered = choices(shown)
+    by_label = [c for c in numbered if c.label.lower() == text.lower()]
     if by_label:
         # First: where the answers are numbers (severity 0 to 10), "7" means 7, not the 7th.
         return _from_choices(by_label, shown)
     numbers = text.replace(",", " ").split()
     if all(n.isdigit() for n in numbers):
-        picked = [shown.choices[int(n) - 1] for n in numbers if 0 < int(n) <= len(shown.choices)]
+        picked = [numbered[int(n) - 1] for n in numbers if 0 < int(n) <= len(numbered)]
         if len(picked) == len(numbers):
             return _from_choices(picked, shown)
     return Typed(text)
@@ -142,6 +158,10 @@ class TerminalChat:
         self.stdout = stdout
         self.content = actions.catalog.content(locale)
         self.shown: Reply | None = None
+        """The reply whose numbered choices the next line answers."""
+        self.waiting: Reply | None = None
+        """The question under a view that has choices of its own (the /forget confirmation, a
+        reminder): the view takes the next line, then numbers answer the question again."""
 
     def _reader(self) -> asyncio.Queue[str]:
         """Lines from stdin, read on a daemon thread: a blocked ``readline`` must not keep the
@@ -163,7 +183,12 @@ class TerminalChat:
         return queue
 
     def say(self, text: str) -> None:
+        """Print text already laid out (a rendered reply)."""
         print(text, file=self.stdout, flush=True)
+
+    def tell(self, text: str) -> None:
+        """Print a plain sentence or two, wrapped to the terminal like every reply."""
+        self.say("\n".join(_wrapped(text, width())))
 
     async def run(self) -> None:
         lines = self._reader()
@@ -180,7 +205,7 @@ class TerminalChat:
         action = to_action(line, self.shown, self.actions)
         if action is None:
             if line.strip():
-                self.say(self.content.ui["no_match"])
+                self.tell(self.content.ui["no_match"])
             return False
         if action == Command("help"):
             self.say("\n".join(_wrapped(text_for(self.content, "help", CHANNEL), width())))
@@ -196,12 +221,14 @@ class TerminalChat:
         await self.act(Chosen(event))
 
     async def act(self, action: Action) -> None:
+        if self.waiting is not None:  # this line was the view's: the question is back
+            self.shown, self.waiting = self.waiting, None
         try:
             outcome = await self.actions.act(
                 self.user, action, channel=CHANNEL, locale=self.locale, outbox=False
             )
         except StoreUnavailable:
-            self.say(self.content.ui["unavailable"])
+            self.tell(self.content.ui["unavailable"])
             return
         if outcome.taken is not None:
             for owed in outcome.taken.owed:
@@ -211,13 +238,21 @@ class TerminalChat:
                 for reply in outcome.taken.turn.replies:
                     self.show(reply)
         for reply in (*outcome.notices, *outcome.replies):
-            self.show(reply)
+            self.show(reply, view=True)
         if outcome.picture is not None:  # no pictures here: the chart's lines instead
-            self.show(outcome.picture.fallback)
+            self.show(outcome.picture.fallback, view=True)
         self.say("")
 
-    def show(self, reply: Reply) -> None:
+    def show(self, reply: Reply, *, view: bool = False) -> None:
+        """Print ``reply``. A ``view`` (/mydata, /help, a confirmation, a reminder) leaves the
+        question where it was: "1" typed after /mydata still answers question 1."""
         self.say(render(reply, self.content))
+        if view:
+            if reply.choices:
+                if self.waiting is None:
+                    self.waiting = self.shown
+                self.shown = reply
+            return
         if reply.choices:
             self.shown = reply
         elif reply.kind in ("result", "urgent", "info"):
@@ -231,6 +266,6 @@ class TerminalCourier:
         self.chat = chat
 
     async def send(self, user: UserRef, reply: Reply) -> Outcome:
-        self.chat.show(reply)
+        self.chat.show(reply, view=True)
         self.chat.say("")
         return "sent"

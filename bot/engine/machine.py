@@ -200,14 +200,21 @@ def _next_version(session: Session | None) -> int:
 def _resume_prompt(ctx: _Ctx, session: Session) -> Reply:
     from bot.engine.questions import progress
 
-    text = ctx.content.ui["resume_prompt"].format(
-        progress=progress(ctx.flow, ctx.content, session) or ""
+    ui = ctx.content.ui
+    text = ui["resume_prompt"].format(progress=progress(ctx.flow, ctx.content, session) or "")
+    # The question that waits, in its words: "2" typed as its answer would otherwise be taken
+    # for this prompt's second choice (start over) without the person seeing why.
+    waiting = ctx.content.steps.get(session.step or "")
+    paragraphs = (
+        (text,)
+        if waiting is None
+        else (text, ui["resume_waiting"].format(question=waiting.question))
     )
     choices = (
-        Choice("resume", ctx.content.ui["resume"], "command"),
-        Choice("restart", ctx.content.ui["restart"], "command"),
+        Choice("resume", ui["resume"], "command"),
+        Choice("restart", ui["restart"], "command"),
     )
-    return Reply(kind="prompt", sections=(Section(paragraphs=(text,)),), choices=choices)
+    return Reply(kind="prompt", sections=(Section(paragraphs=paragraphs),), choices=choices)
 
 
 def _begin(ctx: _Ctx, previous: Session | None, locale: str) -> Turn:

@@ -29,7 +29,7 @@ MEMO_LIMIT = 10_000
 
 
 def remaining(flow: Flow, step_id: str, answers: dict[str, str | tuple[str, ...]]) -> int:
-    """Questions left on the current path, the current one included.
+    """Questions left on the longest path still possible, the current one included.
 
     Asked twice a turn (the answered question's progress and the next one's), and the
     path depends only on the answers its conditions read (``Flow.condition_keys``), so
@@ -45,18 +45,30 @@ def remaining(flow: Flow, step_id: str, answers: dict[str, str | tuple[str, ...]
     return count
 
 
-def _walk(flow: Flow, step_id: str, answers: dict[str, str | tuple[str, ...]]) -> int:
-    count = 0
-    node: str | None = step_id
-    seen: set[str] = set()
-    while node is not None and node not in seen:
-        step = flow.step(node)
-        if step is None:
+def _walk(
+    flow: Flow,
+    step_id: str,
+    answers: dict[str, str | tuple[str, ...]],
+    seen: frozenset[str] = frozenset(),
+) -> int:
+    """The questions on the longest path still possible from ``step_id``: a branch whose
+    condition reads an answer not given yet may still be taken. So "of 15" is never followed
+    by "of 16": the total only shrinks, as answers rule branches out (issue 15: a count that
+    grew mid-check read as the check getting longer)."""
+    step = flow.step(step_id)
+    if step is None or step_id in seen:
+        return 0
+    seen = seen | {step_id}
+    longest = 0
+    for transition in step.next:
+        when = transition.when
+        decided = when is None or all(key in answers for key, _ in when.refs())
+        if decided and when is not None and not when.holds(answers):
+            continue
+        longest = max(longest, _walk(flow, transition.to, answers, seen))
+        if decided:  # taken for certain: the transitions after it never are
             break
-        seen.add(node)
-        count += 1
-        node = next_node(step, answers)
-    return count
+    return 1 + longest
 
 
 def progress(flow: Flow, content: Content, session: Session) -> str | None:

@@ -1,13 +1,18 @@
-""" "Question n of N": the remembered count is the count of the path the answers lead to."""
+""" "Question n of N": N is the longest path the answers still allow (and is remembered)."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bench.questions import PEOPLE
 from bot.catalog.catalog import Catalog
 from bot.catalog.loader import load_catalog
 from bot.engine.questions import _walk, remaining
+from tests.engine.chat import EngineChat
 
 CATALOG: Catalog = load_catalog()
 
@@ -49,3 +54,20 @@ def test_a_different_branch_gets_its_own_count() -> None:
     behind = remaining(flow, "location", {**base, "location": "behind"})
     above = remaining(flow, "location", {**base, "location": "above"})
     assert behind == above + 1  # "behind" asks which muscle as well
+
+
+@pytest.mark.parametrize("person", list(PEOPLE))
+def test_the_total_never_grows_and_the_count_runs_one_by_one(person: str) -> None:
+    """ "Question 4 of 12" followed by "of 13" reads as the check getting longer (issue 15):
+    along any path the total only shrinks, and the number goes up one at a time."""
+    chat = EngineChat(CATALOG)
+    chat.walk_with(PEOPLE[person])  # type: ignore[arg-type]
+    counts = [
+        tuple(int(n) for n in re.findall(r"\d+", q.sections[0].title or ""))
+        for q in chat.questions
+        if q.step is not None
+    ]
+    assert [n for n, _ in counts] == list(range(1, len(counts) + 1))
+    totals = [total for _, total in counts]
+    assert totals == sorted(totals, reverse=True), totals
+    assert all(n <= total for n, total in counts)

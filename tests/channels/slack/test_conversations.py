@@ -60,7 +60,7 @@ async def test_kneecheck_in_a_channel_continues_privately_in_the_dm(
     assert fake.calls_to("conversations.open")[0]["users"] == user.id
     [question] = user.messages
     assert step_of(question) == "consent"
-    assert "Question 1 of 12" in visible_text(question)
+    assert "Question 1 of 15" in visible_text(question)
 
 
 async def test_kneecheck_typed_in_the_dm_starts_there_and_keeps_locale_and_time_zone(

@@ -64,7 +64,7 @@ async def test_back_restart_and_stop(alice: TelegramUser) -> None:
     assert "Starting over" in alice.texts_since(-2)
     assert alice.current_step == "consent"
     await alice.send("/stop")
-    assert "Stopped. I have cleared your answers" in alice.last_text
+    assert "Stopped. I have cleared the answers of this check" in alice.last_text
     notice = await alice.tap(alice.keyboard_message, alice.keyboard_message.buttons()[0][1])
     assert "no knee check in progress" in notice
 
