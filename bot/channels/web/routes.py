@@ -186,9 +186,9 @@ class WebRoutes:
         response = web.Response(
             text=page, content_type="text/html", headers={"Cache-Control": "no-store"}
         )
-        user_id, fresh = self.identify(request)
-        if fresh:
-            self.remember(request, response, user_id)
+        user_id, _ = self.identify(request)
+        # Set on every visit: the cookie lives as long after the last visit as the data does.
+        self.remember(request, response, user_id)
         return response
 
     async def static(self, request: web.Request) -> web.StreamResponse:

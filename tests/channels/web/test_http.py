@@ -127,7 +127,8 @@ async def test_the_cookie_is_signed_httponly_and_strict(server: ChatServer) -> N
         user_id = cookie_id(browser)
         assert len(user_id) >= 22
         again = await Tab(server, browser).open()
-        assert "Set-Cookie" not in again.headers  # a valid cookie is kept
+        assert f"Max-Age={90 * 86_400}" in again.headers["Set-Cookie"]  # renewed on a visit
+        assert cookie_id(browser) == user_id  # a valid cookie keeps its conversation
 
 
 async def test_a_forged_cookie_gets_a_new_id_and_sees_nothing(server: ChatServer, tab: Tab) -> None:
