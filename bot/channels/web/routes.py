@@ -1,7 +1,7 @@
 """The web chat's HTTP side: the page, its files, the event stream and the post.
 
-- ``GET /chat``: the page (HTML with the command menu in the reader's language); sets the
-  cookie on a first visit.
+- ``GET /chat``: the page (HTML in the reader's language, with the command menu); sets the
+  cookie, or renews it.
 - ``GET /chat/static/{name}``: ``chat.css`` and ``chat.js``, shipped in this package.
 - ``GET /chat/events``: server-sent events, every message of the user's inbox from the
   ``Last-Event-ID`` (or ``?after=``) on, then each new one as it is appended (by this process,
@@ -22,57 +22,36 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 from collections.abc import Awaitable, Callable
-from importlib.resources import files
 from typing import Any
 
 import orjson
 from aiohttp import web
 
-from bot.actions import Action, Command, Press, Typed
 from bot.catalog.content import Content
-from bot.channels.json_in import read_json
+from bot.channels.web import inbound
 from bot.channels.web.channel import Shown, WebChat
 from bot.channels.web.entry import PREFIX
 from bot.channels.web.identity import COOKIE, new_id, sign, verify
 from bot.channels.web.limits import RateLimit
+from bot.channels.web.page import STATIC, Page, headers, text
 from bot.channels.web.render import Message
 from bot.channels.web.settings import WebSettings
-from bot.channels.web.stream import READ_COUNT, Inbox, stream_id, valid_id
+from bot.channels.web.stream import READ_COUNT, Inbox, stream_id
 from bot.metrics import ERRORS
 from bot.parts import App
 from bot.store.base import StoreUnavailable
 from bot.store.keys import UserRef
-from bot.understanding import MAX_CHARS
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-MAX_BODY = 16 * 1024
-"""A post is a line of text or a button's payload: 16 KB is far more than either."""
-MAX_PRESS = 256
-MAX_TEXT = MAX_CHARS + 1
-"""Typed text kept: one character past what the reader reads, so it still says so."""
 KEEPALIVE_MS = 15_000
 """A blocked read's longest wait: then a comment line keeps proxies from closing the stream
 and shows whether the tab is still there."""
 RETRY_MS = 3_000
-SLOW_DOWN = "You are sending messages very fast. Please wait a minute, then try again."
-"""Said with a 429 (the content has no words for it yet: ``web_slow_down`` when it does)."""
-STATIC = {"chat.css": "text/css", "chat.js": "text/javascript"}
-
-
-def csp(frame_ancestors: str) -> str:
-    """Nothing from another origin, no inline script or style; images may be ``data:``
-    URLs (the diary chart)."""
-    return (
-        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"connect-src 'self'; form-action 'self'; frame-ancestors {frame_ancestors}; "
-        "base-uri 'none'"
-    )
 
 
 def mount_chat(
@@ -109,17 +88,8 @@ class WebRoutes:
         )
         self.keepalive_ms = keepalive_ms
         self.max_age = app.store.ttl_seconds
-        ancestors = settings.web_chat_frame_ancestors.split()
-        self.headers = {
-            "Content-Security-Policy": csp(" ".join(ancestors) or "'none'"),
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "no-referrer",
-            "Cross-Origin-Opener-Policy": "same-origin",
-            **({} if ancestors else {"X-Frame-Options": "DENY"}),
-        }
-        folder = files("bot.channels.web") / "static"
-        self.template = (folder / "index.html").read_text(encoding="utf-8")
-        self.files = {name: (folder / name).read_bytes() for name in STATIC}
+        self.headers = headers(settings.web_chat_frame_ancestors.split())
+        self.page_files = Page()
         self.stopping = asyncio.Event()
 
     # -- around every handler ---------------------------------------------------------------
@@ -168,21 +138,15 @@ class WebRoutes:
         )
 
     def content(self, request: web.Request) -> Content:
-        return self.catalog.content(locale(request))
+        return self.catalog.content(inbound.locale(request))
+
+    def slow_down(self, request: web.Request) -> web.Response:
+        return self.problem(429, "slow_down", text(self.content(request), "web_slow_down"))
 
     # -- the page -----------------------------------------------------------------------------
 
     async def page(self, request: web.Request) -> web.StreamResponse:
-        content = self.content(request)
-        items = "".join(
-            f'<li><button type="button" data-command="{name}" aria-describedby="cmd-{name}">'
-            f'/{name}</button> <span id="cmd-{name}">'
-            f"{html.escape(content.commands.get(name, ''))}</span></li>"
-            for name in self.app.actions.commands()
-        )
-        page = self.template.replace("{{lang}}", html.escape(content.locale)).replace(
-            "{{commands}}", items
-        )
+        page = self.page_files.html(self.content(request), self.app.actions.commands())
         response = web.Response(
             text=page, content_type="text/html", headers={"Cache-Control": "no-store"}
         )
@@ -193,10 +157,10 @@ class WebRoutes:
 
     async def static(self, request: web.Request) -> web.StreamResponse:
         name = request.match_info["name"]
-        if name not in self.files:
+        if name not in STATIC:
             return self.problem(404, "not_found")
         return web.Response(
-            body=self.files[name],
+            body=self.page_files.files[name],
             content_type=STATIC[name],
             charset="utf-8",
             headers={"Cache-Control": "no-cache"},
@@ -218,8 +182,7 @@ class WebRoutes:
         if user_id is None:
             return self.problem(401, "no_session", "Open /chat first.")
         if not await self.limit.allow(user_id, request.remote or ""):  # each holds a connection
-            slow = self.content(request).ui.get("web_slow_down", SLOW_DOWN)
-            return self.problem(429, "slow_down", slow)
+            return self.slow_down(request)
         user = UserRef(PREFIX, user_id)
         after = stream_id(request.headers.get("Last-Event-ID") or request.query.get("after"))
         response = web.StreamResponse(
@@ -288,68 +251,24 @@ class WebRoutes:
             return self.problem(403, "cross_origin")
         if request.content_type != "application/json":
             return self.problem(415, "json_only")
-        body = await _body(request)
-        if body is None:
+        raw = await inbound.body(request)
+        if raw is None:
             return self.problem(413, "too_large")
         user_id, fresh = self.identify(request)
         if not await self.limit.allow(user_id, request.remote or ""):
-            slow = self.content(request).ui.get("web_slow_down", SLOW_DOWN)
-            return self.problem(429, "slow_down", slow)
-        parsed = self.action(body)
+            return self.slow_down(request)
+        parsed = inbound.action(raw, self.app.actions)
         if parsed is None:
             return self.problem(400, "bad_request")
         action, pressed_on = parsed
         user = UserRef(PREFIX, user_id)
-        shown = await self.chat.act(user, action, locale=locale(request), pressed_on=pressed_on)
+        locale = inbound.locale(request)
+        shown = await self.chat.act(user, action, locale=locale, pressed_on=pressed_on)
         log.debug("web post", extra={"user": user.hashed(self.salt), "kind": type(action).__name__})
         response = web.json_response(_shown(shown), dumps=_dumps)
         if fresh:
             self.remember(request, response, user_id)
         return response
-
-    def action(self, body: bytes) -> tuple[Action, str | None] | None:
-        """The action a post asks for, or None when it is not one we take."""
-        try:
-            payload = read_json(body)
-        except ValueError:
-            return None
-        if not isinstance(payload, dict) or len(payload) > 2:
-            return None
-        text, press, command = payload.get("text"), payload.get("press"), payload.get("command")
-        if isinstance(text, str) and text.strip():
-            typed = text.strip()
-            name = typed[1:].lower() if typed.startswith("/") else ""
-            if name and self.app.actions.knows(name):
-                return Command(name), None
-            return Typed(typed[:MAX_TEXT]), None
-        if isinstance(press, str) and 0 < len(press) <= MAX_PRESS:
-            on = payload.get("message")
-            return Press(press), valid_id(on) if isinstance(on, str) else None
-        if isinstance(command, str) and self.app.actions.knows(command):
-            return Command(command), None
-        return None
-
-
-async def _body(request: web.Request) -> bytes | None:
-    """The whole body, or None past :data:`MAX_BODY` (said by its length, or found while
-    reading one sent in chunks), never reading more than that."""
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        return None
-    body = b""
-    while chunk := await request.content.readany():
-        body += chunk
-        if len(body) > MAX_BODY:
-            return None
-    return body
-
-
-def locale(request: web.Request) -> str | None:
-    """The first language of ``Accept-Language`` (``en-GB``), or None."""
-    header = request.headers.get("Accept-Language", "")
-    first = header.split(",", 1)[0].split(";", 1)[0].strip()
-    if not first or first == "*" or len(first) > 35:
-        return None
-    return first if all(part.isalnum() and part.isascii() for part in first.split("-")) else None
 
 
 def _shown(shown: Shown) -> dict[str, Any]:

@@ -7,6 +7,7 @@
   const status = document.getElementById("status");
   const form = document.getElementById("compose");
   const input = document.getElementById("text");
+  const words = document.body.dataset; // the page's words, in the reader's language
   const seen = new Set();
   let shownFromServer = 0;
   let started = false;
@@ -41,7 +42,7 @@
     if (!message.choices || !message.choices.length) return;
     const group = node("div", "choices");
     group.setAttribute("role", "group");
-    group.setAttribute("aria-label", "Answers");
+    group.setAttribute("aria-label", words.answers);
     for (const choice of message.choices) {
       const button = node("button", "", choice.label);
       button.type = "button";
@@ -65,7 +66,7 @@
       image.alt = message.title;
       figure.append(image, node("figcaption", "", message.title));
       const text = node("details");
-      text.append(node("summary", "", "The chart as text"));
+      text.append(node("summary", "", words.chartText));
       addSections(text, message.fallback && message.fallback.sections);
       figure.append(text);
       article.append(figure);
@@ -156,13 +157,13 @@
         body: JSON.stringify(body),
       });
     } catch (error) {
-      say("Could not send that. Check your connection and try again.");
+      say(words.notSent);
       return;
     }
     let data = {};
     try { data = await answer.json(); } catch (error) { data = {}; }
     if (!answer.ok) {
-      say(data.message || "Sorry, that did not work. Please try again.");
+      say(data.message || words.failed);
       return;
     }
     say("");
@@ -213,7 +214,7 @@
       if (shownFromServer === 0) start();
     });
     events.addEventListener("unavailable", (event) => say(JSON.parse(event.data).message));
-    events.addEventListener("error", () => say("Connection lost. Trying again..."));
+    events.addEventListener("error", () => say(words.offline));
   } else {
     // No server-sent events: the history once, then each post's answer.
     fetch("/chat/history", { credentials: "same-origin" })
@@ -222,6 +223,6 @@
         showAll(data.messages || []);
         if (shownFromServer === 0) start();
       })
-      .catch(() => say("Could not load the conversation. Please reload the page."));
+      .catch(() => say(words.noHistory));
   }
 })();
