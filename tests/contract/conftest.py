@@ -1,0 +1,53 @@
+"""The contract's fixture: one person on each channel, in turn, on the suite's redis-server.
+
+Every test in this package runs once per channel (``driver``), against the channel's real
+code and the fakes its own tests use. Redis is the session's one server, emptied before
+each test (``redis_client``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import pytest
+import redis.asyncio as aioredis
+
+import bot.wiring
+from bot.catalog.catalog import Catalog
+from tests.contract.drivers import ChannelDriver
+from tests.contract.slack import slack_driver
+from tests.contract.telegram import telegram_driver
+from tests.contract.terminal import terminal_driver
+from tests.contract.web import web_driver
+from tests.redis_server import RedisServer
+
+CHANNELS = ("terminal", "telegram", "slack", "web")
+
+OPENERS: dict[str, Callable[[str], contextlib.AbstractAsyncContextManager[Any]]] = {
+    "terminal": terminal_driver,
+    "telegram": telegram_driver,
+    "slack": slack_driver,
+    "web": web_driver,
+}
+
+
+@pytest.fixture(autouse=True)
+def catalog_loaded_once(monkeypatch: pytest.MonkeyPatch, catalog: Catalog) -> None:
+    """Each channel's process builds its app with :func:`bot.wiring.build_app`, which loads
+    the flows and content (about 2 s); here every process gets the session's catalog, loaded
+    from the same default files, so the suite's time is spent on the conversations."""
+
+    def loaded(*args: object) -> Catalog:
+        return catalog
+
+    monkeypatch.setattr(bot.wiring, "load_catalog", loaded)
+
+
+@pytest.fixture(params=CHANNELS)
+async def driver(
+    request: pytest.FixtureRequest, redis_server: RedisServer, redis_client: aioredis.Redis
+) -> AsyncIterator[ChannelDriver]:
+    async with OPENERS[request.param](redis_server.url) as opened:
+        yield opened

@@ -1,0 +1,177 @@
+"""The contract's Slack: the real bolt app over HTTP with signed requests, the fake Slack Web
+API (:mod:`tests.channels.slack.driver`), a person in their direct message with the app.
+
+What they saw is read back from the fake: the DM's messages as updated, the files shared
+in it (the diary chart), and the ephemeral messages shown to them alone (the notices).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+
+from bot.channels.slack.entry import ENTRY, NAME
+from bot.parts import App
+from bot.reminders.service import Courier
+from bot.store.keys import UserRef
+from tests.channels.slack.driver import (
+    JSON,
+    TEAM,
+    BotProcess,
+    SlackUser,
+    elements,
+    settings_for,
+    visible_text,
+)
+from tests.contract.drivers import ReminderWorker, Seen, reminder_worker
+from tests.fakes.slack import FakeMessage, FakeSlack
+
+USER_ID = "U0KNEE"
+ZONE = "Europe/London"
+"""What ``users.info`` says: Slack users are never asked their time zone."""
+
+
+def options(message: FakeMessage) -> list[tuple[str, str]]:
+    """(label, codec value) of every button and checkbox on ``message``, in order."""
+    found: list[tuple[str, str]] = []
+    for _, element in elements(message):
+        if element["type"] == "checkboxes":
+            found += [(o["text"]["text"], o["value"]) for o in element["options"]]
+        elif element["type"] == "button":
+            found.append((element["text"]["text"], element.get("value", "")))
+    return found
+
+
+def option_of(value: str) -> str:
+    parts = value.split("|")
+    return parts[2] if len(parts) > 2 else value
+
+
+class SlackDriver:
+    name = NAME
+
+    def __init__(self, fake: FakeSlack, bot: BotProcess) -> None:
+        self.fake = fake
+        self.bot = bot
+        self.user = SlackUser(fake, bot, USER_ID)
+        self.ref = UserRef("sl", USER_ID, workspace=TEAM)
+        self.seen = Seen()
+        self.buttons: list[tuple[str, JSON, FakeMessage]] = []
+        """Every button (label, the action it sends, its message) ever shown, for a press
+        from an old screen (a slow client that still shows it)."""
+        self.worker: ReminderWorker | None = None
+
+    def _sync(self) -> None:
+        messages = self.user.messages
+        self.seen.update([(m.ts, visible_text(m)) for m in messages])
+        for message in messages:
+            for block_id, element in elements(message):
+                if element["type"] != "button":
+                    continue
+                action = {
+                    "action_id": element["action_id"],
+                    "value": element.get("value", ""),
+                    "block_id": block_id,
+                }
+                if not any(a == action and m is message for _, a, m in self.buttons):
+                    self.buttons.append((element["text"]["text"], action, message))
+        whispers = [
+            visible_text(m) for c in sorted(self.user.channels) for m in self.user.whispers(c)
+        ]
+        self.seen.told[len(self.seen.told) :] = whispers[len(self.seen.told) :]
+
+    async def start(self) -> None:
+        await self.user.command("")
+        self._sync()
+
+    async def command(self, name: str) -> None:
+        await self.user.command(name)
+        self._sync()
+
+    async def say(self, text: str) -> None:
+        await self.user.say(text)
+        self._sync()
+
+    def _value(self, message: FakeMessage, choice: str) -> str:
+        for text, value in options(message):
+            if choice in (text, option_of(value)):
+                return value
+        raise AssertionError(f"no button {choice!r} on: {options(message)}")
+
+    async def choose(self, choice: str) -> None:
+        message = self.user.keyboard
+        await self.user.press(option_of(self._value(message, choice)), on=message)
+        self._sync()
+
+    async def answer_multi(self, values: Sequence[str]) -> None:
+        message = self.user.keyboard
+        await self.user.tick(*(option_of(self._value(message, v)) for v in values), on=message)
+        await self.user.press("done")
+        self._sync()
+
+    async def _press(self, message: FakeMessage, action: JSON) -> None:
+        """A button press on ``message``, sent as Slack sends one."""
+        self.user.channels.add(message.channel)
+        await self.user.send(self.user.action_body(message, action))
+        self._sync()
+
+    async def press_forged(self, data: str) -> None:
+        message = self.user.keyboard
+        block_id, element = next((b, e) for b, e in elements(message) if e["type"] == "button")
+        action = {"action_id": element["action_id"], "value": data, "block_id": block_id}
+        await self._press(message, action)
+
+    async def press_stale(self, choice: str) -> bool:
+        for text, action, message in self.buttons:
+            if choice in (text, option_of(action["value"])):
+                await self._press(message, action)
+                return True
+        raise AssertionError(f"{choice!r} was never shown")
+
+    async def deliver_due_reminders(self) -> int:
+        assert self.worker is not None, "deliveries need the driver opened by slack_driver()"
+        sent = await self.worker.deliver_due()
+        self._sync()
+        return sent
+
+    def texts(self) -> list[str]:
+        return self.seen.texts()
+
+    def notices(self) -> list[str]:
+        return self.seen.notices()
+
+    def pictures(self) -> int:
+        return len(self.fake.files(self.user.dm))
+
+    def choices(self) -> list[str]:
+        for message in reversed(self.user.messages):
+            if elements(message):
+                return [text for text, _ in options(message)]
+        return []
+
+    def spelled(self, command: str) -> str:
+        return f"/kneecheck {command}"
+
+    def known_commands(self) -> tuple[str, ...]:
+        return self.bot.app.actions.commands()
+
+
+@contextlib.asynccontextmanager
+async def slack_driver(redis_url: str) -> AsyncIterator[SlackDriver]:
+    """The fake Slack, the bolt app serving it (as ``kneecheck slack``), and a worker whose
+    courier is the registry's (as ``kneecheck worker`` builds it)."""
+    async with FakeSlack() as fake:
+        fake.set_user(USER_ID, tz=ZONE)
+        bot = await BotProcess(settings_for(fake, redis_url)).start()
+        try:
+            driver = SlackDriver(fake, bot)
+
+            def courier(app: App) -> Courier:
+                assert ENTRY.courier is not None
+                return ENTRY.courier(app)
+
+            async with reminder_worker(bot.settings, driver.ref, courier) as worker:
+                driver.worker = worker
+                yield driver
+        finally:
+            await bot.stop()

@@ -1,0 +1,186 @@
+"""The contract's web chat: the chat served over HTTP on 127.0.0.1
+(:mod:`tests.channels.web.driver`), one tab that opened the page, holds its event stream and
+posts what a person presses or types.
+
+The page is rebuilt here as the script draws it: messages from the event stream in order, a
+message that ``replaces`` another (an answered confirmation, an updated list) or ``edit`` s
+a question (a ticked box) drawn in its place, and after /forget erased everything, only
+what that post answered. Notices are what each post answered for this tab alone; pictures
+are the chart messages (a PNG ``data:`` URL the page puts in an ``<img>``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from bot.channels.web.entry import ENTRY, NAME, PREFIX
+from bot.channels.web.identity import COOKIE, verify
+from bot.parts import App
+from bot.reminders.service import Courier
+from bot.store.keys import UserRef
+from tests.channels.web.driver import SECRET, ChatServer, Message, Tab
+from tests.contract.drivers import ReminderWorker, Seen, reminder_worker
+
+PNG = "data:image/png;base64,iVBORw0KGgo"
+"""How a chart's image source starts: a PNG, inline."""
+
+
+def text_of(message: Message) -> str:
+    """What the page shows of ``message`` (a chart: its title and its text for screen
+    readers)."""
+    if message.get("kind") == "picture":
+        return "\n".join((message.get("title", ""), Tab.text(message.get("fallback", {}))))
+    return Tab.text(message)
+
+
+def option_of(data: str) -> str:
+    parts = data.split("|")
+    return parts[2] if len(parts) > 2 else data
+
+
+class WebDriver:
+    name = NAME
+
+    def __init__(self, server: ChatServer, tab: Tab) -> None:
+        self.server = server
+        self.tab = tab
+        self.page: list[Message] = []
+        """The messages on the page, in order, as drawn."""
+        self.read = 0
+        """How many of the stream's messages are on the page."""
+        self.charts = 0
+        self.seen = Seen()
+        self.buttons: list[tuple[str, str, str]] = []
+        """Every (label, payload, message id) ever shown, for a press from another tab."""
+        self.worker: ReminderWorker | None = None
+
+    @property
+    def user(self) -> UserRef:
+        for cookie in self.tab.session.cookie_jar:
+            if cookie.key == COOKIE:
+                user_id = verify(SECRET.encode(), cookie.value)
+                assert user_id is not None
+                return UserRef(PREFIX, user_id)
+        raise AssertionError("no chat cookie")
+
+    def _draw(self, message: Message) -> None:
+        replaced = message.get("replaces")
+        if message.get("kind") == "picture" and PNG in message.get("src", "")[: len(PNG)]:
+            self.charts += 1
+        for index, shown in enumerate(self.page):
+            if (replaced and shown.get("id") == replaced) or (
+                message.get("edit")
+                and shown.get("kind") == "question"
+                and (shown.get("step"), shown.get("version"))
+                == (message.get("step"), message.get("version"))
+            ):
+                self.page[index] = message
+                break
+        else:
+            self.page.append(message)
+        for choice in message.get("choices", ()):
+            self.buttons.append((choice["label"], choice["data"], str(message.get("id", ""))))
+
+    def _sync(self) -> None:
+        for message in self.tab.messages[self.read :]:
+            self._draw(message)
+        self.read = len(self.tab.messages)
+        self.seen.update([(str(m.get("id", i)), text_of(m)) for i, m in enumerate(self.page)])
+
+    async def post(self, body: dict[str, Any]) -> None:
+        answer = await self.tab.act(body)
+        self.seen.told += [Tab.text(n) for n in answer.get("notices", ())]
+        if answer.get("cleared"):  # everything erased: the page starts again from the answer
+            self.page = []
+            for number, message in enumerate(answer["messages"]):
+                self._draw({"id": f"cleared-{len(self.seen.log)}-{number}", **message})
+        self._sync()
+
+    async def start(self) -> None:
+        await self.command("start")
+
+    async def command(self, name: str) -> None:
+        await self.post({"command": name})
+
+    async def say(self, text: str) -> None:
+        await self.post({"text": text})
+
+    def _latest(self) -> Message:
+        for message in reversed(self.page):
+            if message.get("choices"):
+                return message
+        raise AssertionError("no message with buttons on the page")
+
+    async def choose(self, choice: str) -> None:
+        message = self._latest()
+        for option in message["choices"]:
+            if choice in (option["label"], option_of(option["data"])):
+                await self.post({"press": option["data"], "message": message.get("id")})
+                return
+        raise AssertionError(f"no button {choice!r} on: {message['choices']}")
+
+    async def answer_multi(self, values: Sequence[str]) -> None:
+        for value in values:
+            await self.choose(value)
+        await self.choose("done")
+
+    async def press_forged(self, data: str) -> None:
+        await self.post({"press": data, "message": self._latest().get("id")})
+
+    async def press_stale(self, choice: str) -> bool:
+        for text, data, on in self.buttons:
+            if choice in (text, option_of(data)):
+                await self.post({"press": data, "message": on})
+                return True
+        raise AssertionError(f"{choice!r} was never shown")
+
+    async def deliver_due_reminders(self) -> int:
+        assert self.worker is not None, "deliveries need the driver opened by web_driver()"
+        before = len(self.tab.messages)
+        sent = await self.worker.deliver_due()
+        await self.tab.wait_for(lambda: len(self.tab.messages) >= before + sent)
+        self._sync()
+        return sent
+
+    def texts(self) -> list[str]:
+        return self.seen.texts()
+
+    def notices(self) -> list[str]:
+        return self.seen.notices()
+
+    def pictures(self) -> int:
+        return self.charts
+
+    def choices(self) -> list[str]:
+        with_choices = [m for m in self.page if m.get("choices")]
+        return [c["label"] for c in with_choices[-1]["choices"]] if with_choices else []
+
+    def spelled(self, command: str) -> str:
+        return f"/{command}"
+
+    def known_commands(self) -> tuple[str, ...]:
+        return self.server.app.actions.commands()
+
+
+@contextlib.asynccontextmanager
+async def web_driver(redis_url: str) -> AsyncIterator[WebDriver]:
+    """The chat as ``kneecheck serve`` mounts it, one tab that opened the page and listens,
+    and a worker whose courier is the registry's (it appends to the user's inbox stream)."""
+    async with ChatServer.running(redis_url) as server, Tab.browser() as browser:
+        tab = Tab(server, browser)
+        await tab.open()
+        await tab.listen()
+        try:
+            driver = WebDriver(server, tab)
+
+            def courier(app: App) -> Courier:
+                assert ENTRY.courier is not None
+                return ENTRY.courier(app)
+
+            async with reminder_worker(server.app.settings, driver.user, courier) as worker:
+                driver.worker = worker
+                yield driver
+        finally:
+            await tab.close()
