@@ -204,13 +204,13 @@ class Actions:
         Raises :class:`~bot.store.base.StoreUnavailable` when Redis is away: the channel
         says so in its words.
         """
-        content = self.catalog.content(locale)
         if isinstance(action, Press):
             reminder = decode_reminder(action.data) if self.reminders is not None else None
             if reminder is not None:
-                return await self._reminder(user, reminder, content, once)
+                return await self._reminder(user, reminder, once)
             confirmed = confirmation(action.data)
             if confirmed is not None:
+                content = await self._content(user, locale)
                 return await self._forget(user, confirmed[1] == FORGET_YES, content, once)
         event = self.event(action, locale)
         if event is not None:
@@ -220,6 +220,7 @@ class Actions:
                 return Outcome(taken=Taken(turn, ""), pressed=pressed)
             taken = await self.conversations.take(user, event, once=once)
             return Outcome(taken=taken, pressed=pressed)
+        content = await self._content(user, locale)
         if isinstance(action, Press):
             return Outcome(notices=(notice(content.ui["unknown_option"]),))
         assert isinstance(action, Command)
@@ -233,6 +234,15 @@ class Actions:
             return await self._view(user, action.name, content, owed)
         help_text = text_for(content, "help", channel)
         return Outcome(taken=owed, replies=(Reply("info", (Section(paragraphs=(help_text,)),)),))
+
+    async def _content(self, user: UserRef, locale: str | None) -> Content:
+        """The content in the user's language: the one the channel says (Telegram's language
+        code, the web page's Accept-Language), else the one their conversation is in (Slack
+        says it only when a check starts), else the default."""
+        if locale is None:
+            session = await self.conversations.current(user)
+            locale = session.locale if session is not None else None
+        return self.catalog.content(locale)
 
     async def _first_time(self, once: Once | None) -> bool:
         if once is None:
@@ -265,9 +275,7 @@ class Actions:
             taken=owed, picture=Picture(chart, content.ui["diary_chart_title"], fallback=text)
         )
 
-    async def _reminder(
-        self, user: UserRef, press: ReminderPress, content: Content, once: Once | None
-    ) -> Outcome:
+    async def _reminder(self, user: UserRef, press: ReminderPress, once: Once | None) -> Outcome:
         """Done, snooze, pause, resume, move or stop: what the reminder service says to it."""
         assert self.reminders is not None
         if not await self._first_time(once):

@@ -256,14 +256,14 @@ def _enter(
             reply = assessment.urgent(ctx.flow, ctx.content, done.answers)
         else:
             reply = assessment.first(ctx.flow, ctx.content, done.answers, ctx.version)
-        effect = Finished(node, reply.tier, outcome.kind, ctx.flow.id, seen)
+        effect = Finished(node, reply.tier, outcome.kind, ctx.flow.id, seen, done.locale)
         if outcome.offer is not None and reply.kind == "result":
             label = ctx.content.ui[f"offer_{outcome.offer}"]
             offer = Choice(outcome.offer, label, "start")
             reply = replace(reply, choices=(*reply.choices, offer))
     else:
         reply = _outcome_text(ctx, outcome)
-        effect = Finished(node, None, outcome.kind, ctx.flow.id, seen)
+        effect = Finished(node, None, outcome.kind, ctx.flow.id, seen, done.locale)
     return Turn(done, (*before, reply), (*effects, effect), changed=True)
 
 

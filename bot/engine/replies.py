@@ -93,6 +93,8 @@ class Finished:
     kind: str = field(default="end", compare=False)
     flow: str = field(default="kneecheck", compare=False)
     answers: tuple[tuple[str, str | tuple[str, ...]], ...] = field(default=(), compare=False)
+    locale: str | None = field(default=None, compare=False)
+    """The conversation's language: what it sets up (reminders) speaks it later too."""
 
     def answer(self, step: str) -> str | tuple[str, ...] | None:
         return dict(self.answers).get(step)

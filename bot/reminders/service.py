@@ -187,7 +187,7 @@ class ReminderService:
         at = self._option_time(effect.answer("fu_time")) or dt.time(8)
         zone = await self._zone(user, effect)
         kinds = tuple(k for k in model.ORDER if k in chosen)
-        await self.set_up(user, kinds, at=at, zone=zone)
+        await self.set_up(user, kinds, at=at, zone=zone, locale=effect.locale)
 
     async def set_up(
         self,
@@ -369,8 +369,10 @@ class ReminderService:
     # -- buttons ----------------------------------------------------------------------------
 
     async def press(self, user: UserRef, pressed: ReminderPress) -> tuple[Reply, ...]:
-        """A reminder or /reminders button: a short notice, and the new list when it changed."""
-        content = self.catalog.content(None)
+        """A reminder or /reminders button: a short notice, and the new list when it changed,
+        in the language the reminders were set up in."""
+        current = await self.load(user)
+        content = self.catalog.content(current.locale)
         ui = content.ui
         now = self.now()
         rid, action = pressed.reminder, pressed.action
@@ -380,7 +382,6 @@ class ReminderService:
                 await self.stop_all(user)
                 return (notice(ui["reminders_all_stopped"]),)
             return (notice(ui["reminders_kept"]),)
-        current = await self.load(user)
         item = current.items.get(rid)
         if item is None:
             return (notice(ui["reminder_gone"]),)

@@ -66,6 +66,8 @@ TEXT_FIELDS = frozenset(
         "title",
         "advice",
         "escalate",
+        "short",
+        "urgent",
         "steps",
         "numbers",
         "emergency",
