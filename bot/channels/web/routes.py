@@ -172,9 +172,15 @@ class WebRoutes:
         user_id = verify(self.secret, request.cookies.get(COOKIE))
         if user_id is None:
             return web.json_response({"messages": []})
-        after = stream_id(request.query.get("after"))
-        found = await self.inbox.read(UserRef(PREFIX, user_id), after)
-        return web.json_response({"messages": [{"id": i, **m} for i, m in found]}, dumps=_dumps)
+        user, after = UserRef(PREFIX, user_id), stream_id(request.query.get("after"))
+        messages: list[Message] = []
+        while True:  # the whole conversation (the stream keeps a few hundred at most)
+            found = await self.inbox.read(user, after)
+            messages += [{"id": i, **m} for i, m in found]
+            if len(found) < READ_COUNT:
+                break
+            after = found[-1][0]
+        return web.json_response({"messages": messages}, dumps=_dumps)
 
     async def events(self, request: web.Request) -> web.StreamResponse:
         """The user's inbox as server-sent events, until the tab or the server goes."""

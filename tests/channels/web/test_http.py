@@ -325,3 +325,21 @@ async def test_a_check_in_then_the_diary_chart_as_an_image_and_the_other_views(t
     assert "diary" in tab.text(mydata["messages"][-1]).lower()
     reminders = await tab.command("reminders")
     assert reminders["messages"]
+
+
+async def test_the_history_is_the_whole_conversation(redis_server: RedisServer) -> None:
+    async with (
+        ChatServer.running(redis_server.url, web_chat_rate_per_minute=0) as server,
+        Tab.browser() as browser,
+    ):
+        tab = Tab(server, browser)
+        await tab.open()
+        await tab.listen()
+        await tab.command("start")
+        for _ in range(110):  # more messages than one read returns
+            await tab.command("help")
+        async with browser.get(f"{server.url}/chat/history") as response:
+            history = (await response.json())["messages"]
+        assert [m["id"] for m in history] == [m["id"] for m in tab.messages]
+        assert len(history) > 100
+        await tab.close()
