@@ -84,19 +84,21 @@ class TerminalDriver:
         """One line typed; every line the contract types does something."""
         assert await self.chat.line(line), f"{line!r} did nothing"
 
-    def _number(self, choice: str) -> int:
+    def _number(self, choice: str) -> str:
+        """What to type for ``choice``: its number in the list, or its label where the
+        answers are numbers themselves (a severity of 6 is typed "6", as the screen reads)."""
         shown = self.chat.shown
         assert shown is not None, f"no choices on screen for {choice!r}"
         for number, option in enumerate(choices(shown), 1):
             if choice in (option.value, option.label):
-                return number
+                return option.label if option.label.isdigit() else str(number)
         raise AssertionError(f"no choice {choice!r}: {[c.label for c in choices(shown)]}")
 
     async def choose(self, choice: str) -> None:
-        await self.type(str(self._number(choice)))
+        await self.type(self._number(choice))
 
     async def answer_multi(self, values: Sequence[str]) -> None:
-        await self.type(" ".join(str(self._number(v)) for v in values))
+        await self.type(" ".join(self._number(v) for v in values))
 
     async def press_forged(self, data: str) -> None:
         await self.chat.line("1 2")  # two answers to a one-answer question
