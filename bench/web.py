@@ -7,8 +7,9 @@ client comes from one address).
 
 Each simulated page client does what the page does: it opens ``/chat`` (and so gets its
 signed cookie), holds the server-sent event stream ``/chat/events`` open, and posts the
-answers of a whole check to ``/chat/send``, pressing the buttons the server sent (14 answers,
-5 of them ticks then Done: 19 posts a check), with no think time; after the assessment it
+answers of a whole check to ``/chat/send``, pressing the buttons the server sent (14
+questions: 10 answered with one button, 4 with 5 ticks in all and a Done each; with the start,
+20 posts a check), with no think time; after the assessment it
 posts ``/restart`` and goes again. A **turn** is one post; it is complete when its JSON answer
 has come back *and* every message it appended has arrived on that client's event stream (what
 a person waits for). Turns per second = turns completed / wall time of the timed phase.
@@ -38,11 +39,11 @@ from typing import Any
 
 import aiohttp
 
-from bench.slack import ANSWERS  # the same check as the Slack bench: 14 answers, 5 ticks
+from bench.slack import ANSWERS  # the same check as the Slack bench
 from tests.redis_server import RedisServer, free_port
 
 POSTS_PER_CHECK = 1 + sum(len(a) + 1 if isinstance(a, tuple) else 1 for a in ANSWERS.values())
-"""The start (or /restart), then 14 answers: 5 of them ticks and a Done."""
+"""The start (or /restart), then a post per button: a Done after each multi-choice's ticks."""
 TURN_DEADLINE = 60.0
 Message = dict[str, Any]
 
