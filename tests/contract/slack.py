@@ -92,20 +92,32 @@ class SlackDriver:
         await self.user.say(text)
         self._sync()
 
-    def _value(self, message: FakeMessage, choice: str) -> str:
+    def _option(self, message: FakeMessage, choice: str) -> str:
+        """The option id of the checkbox or button whose label or option is ``choice``."""
         for text, value in options(message):
             if choice in (text, option_of(value)):
-                return value
+                return option_of(value)
         raise AssertionError(f"no button {choice!r} on: {options(message)}")
 
     async def choose(self, choice: str) -> None:
+        """The very button with this label or option (two buttons may share an option id:
+        "stop" this reminder, "stop" all of them), or the box, ticked."""
         message = self.user.keyboard
-        await self.user.press(option_of(self._value(message, choice)), on=message)
+        for block_id, element in elements(message):
+            value = element.get("value", "")
+            if element["type"] == "button" and choice in (
+                element["text"]["text"],
+                option_of(value),
+            ):
+                action = {"action_id": element["action_id"], "value": value, "block_id": block_id}
+                await self._press(message, action)
+                return
+        await self.user.tick(self._option(message, choice), on=message)
         self._sync()
 
     async def answer_multi(self, values: Sequence[str]) -> None:
         message = self.user.keyboard
-        await self.user.tick(*(option_of(self._value(message, v)) for v in values), on=message)
+        await self.user.tick(*(self._option(message, v) for v in values), on=message)
         await self.user.press("done")
         self._sync()
 

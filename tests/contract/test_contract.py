@@ -299,6 +299,39 @@ async def test_the_check_in_reminder_starts_the_check_in(
     assert gist(content.steps["ck_flags"].question) in since(driver, seen)
 
 
+async def test_the_reminder_list_buttons_answer_the_presser_and_show_the_list_changed(
+    driver: ChannelDriver, content: Content
+) -> None:
+    """/reminders: pause, resume, a new time and stop all, each told to the presser, and
+    the list shown as it now is."""
+    ui = content.ui
+    name = ui["reminder_name_stretch"]
+    await walk_check(driver)
+    await opt_in(driver, content, ["stretch"])
+    await driver.command("reminders")
+    for button, notice, listed in (
+        (ui["reminders_pause"], ui["reminders_paused"], ui["reminders_item_paused"]),
+        (ui["reminders_resume"], ui["reminders_resumed"], ui["reminders_item"]),
+    ):
+        seen, told = len(driver.texts()), len(driver.notices())
+        await driver.choose(button.format(name=name))
+        assert driver.notices()[told:] != [], button
+        assert driver.notices()[-1].startswith(gist(notice).split("{")[0]), driver.notices()
+        assert listed.format(name=name, when="").split(":")[0] in since(driver, seen)
+    await driver.choose(ui["reminders_change_time"].format(name=name))
+    assert ui["reminders_pick_time"].format(name=name) in driver.texts()[-1]
+    told = len(driver.notices())
+    await driver.choose("t1800")
+    assert driver.notices()[told:] != []
+    assert driver.notices()[-1].startswith(ui["reminders_moved"].split("{")[0])
+    assert "18:00" in driver.notices()[-1]
+    await driver.command("reminders")
+    told = len(driver.notices())
+    await driver.choose(ui["reminders_stop"])
+    assert driver.notices()[told:] == [ui["reminders_all_stopped"]]
+    assert await driver.deliver_due_reminders() == 0
+
+
 # -- 6. the diary ----------------------------------------------------------------------------
 
 
@@ -321,3 +354,46 @@ async def test_a_check_in_then_the_diary_picture_and_the_summary(
     assert ui["summary_title_diary"] in summary
     assert ui["summary_checkins"].split(":")[0] in summary
     assert "severity 6/10" in summary, summary
+
+
+# -- 7. forged and stale presses -------------------------------------------------------------
+
+FORGED = (
+    "c|consent|i_am_a_doctor|1",  # an answer the question does not have
+    "x|forget|yes|9",  # an erase confirmation never asked
+    "r|nope|done|1",  # a reminder that does not exist
+    "zzz",  # nothing the bot ever sends
+)
+
+
+async def test_a_forged_press_gets_a_notice_and_changes_nothing(
+    driver: ChannelDriver, content: Content
+) -> None:
+    await driver.start()
+    question = driver.choices()
+    for data in FORGED:
+        seen, told = len(driver.texts()), len(driver.notices())
+        await driver.press_forged(data)
+        assert len(driver.notices()) == told + 1, (data, driver.notices()[told:])
+        assert driver.texts()[seen:] == [], data  # nothing in the conversation
+        assert driver.choices() == question, data
+    await driver.choose("agree")  # the real button still works
+    assert gist(content.steps["red_flags"].question) in driver.texts()[-1]
+
+
+async def test_a_stale_press_gets_a_notice_and_changes_nothing(
+    driver: ChannelDriver, content: Content
+) -> None:
+    await driver.start()
+    await driver.choose("agree")
+    await driver.answer_multi(["none"])
+    question = driver.choices()
+    seen, told = len(driver.texts()), len(driver.notices())
+    if not await driver.press_stale("agree"):
+        pytest.skip(f"{driver.name} has no old buttons to press")
+    assert len(driver.notices()) == told + 1, driver.notices()[told:]
+    assert gist(content.ui["stale"]) in driver.notices()[-1]
+    assert driver.texts()[seen:] == []
+    assert driver.choices() == question
+    await driver.choose("behind")  # the question on screen still takes its answer
+    assert gist(content.steps["behind_muscle"].question) in driver.texts()[-1]
