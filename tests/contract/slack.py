@@ -92,17 +92,29 @@ class SlackDriver:
         await self.user.say(text)
         self._sync()
 
-    def _option(self, message: FakeMessage, choice: str) -> str:
+    @staticmethod
+    def _option(message: FakeMessage, choice: str) -> str | None:
         """The option id of the checkbox or button whose label or option is ``choice``."""
         for text, value in options(message):
             if choice in (text, option_of(value)):
                 return option_of(value)
-        raise AssertionError(f"no button {choice!r} on: {options(message)}")
+        return None
 
-    async def choose(self, choice: str) -> None:
+    def _holding(self, choice: str, beside: Sequence[str]) -> FakeMessage:
+        """The newest DM message with ``choice`` (and ``beside`` it): the latest with
+        buttons, or an earlier one still showing it, as a person scrolls up to a question a
+        reminder has come under."""
+        for message in reversed(self.user.messages):
+            if self._option(message, choice) is not None and all(
+                self._option(message, b) for b in beside
+            ):
+                return message
+        raise AssertionError(f"no button {choice!r} on: {options(self.user.keyboard)}")
+
+    async def choose(self, choice: str, *, beside: Sequence[str] = ()) -> None:
         """The very button with this label or option (two buttons may share an option id:
         "stop" this reminder, "stop" all of them), or the box, ticked."""
-        message = self.user.keyboard
+        message = self._holding(choice, beside)
         for block_id, element in elements(message):
             value = element.get("value", "")
             if element["type"] == "button" and choice in (
@@ -112,14 +124,16 @@ class SlackDriver:
                 action = {"action_id": element["action_id"], "value": value, "block_id": block_id}
                 await self._press(message, action)
                 return
-        await self.user.tick(self._option(message, choice), on=message)
+        option = self._option(message, choice)
+        assert option is not None
+        await self.user.tick(option, on=message)
         self._sync()
 
     async def answer_multi(self, values: Sequence[str]) -> None:
-        message = self.user.keyboard
-        await self.user.tick(*(self._option(message, v) for v in values), on=message)
-        await self.user.press("done")
-        self._sync()
+        message = self._holding("done", values)
+        ticks = [self._option(message, v) for v in values]
+        await self.user.tick(*(t for t in ticks if t is not None), on=message)
+        await self.choose("done", beside=values)
 
     async def _press(self, message: FakeMessage, action: JSON) -> None:
         """A button press on ``message``, sent as Slack sends one."""

@@ -65,18 +65,30 @@ class TelegramDriver:
     async def say(self, text: str) -> None:
         await self.send(text)
 
-    async def choose(self, choice: str) -> None:
-        message = self.user.keyboard_message
+    @staticmethod
+    def _data(message: SentMessage, choice: str) -> str | None:
         for text, data in message.buttons():
             if choice in (label(text), text, data.split("|")[2]):
-                await self.tap(message, data)
-                return
-        raise AssertionError(f"no button {choice!r} in {message.buttons()}")
+                return data
+        return None
+
+    def _holding(self, choice: str, beside: Sequence[str]) -> tuple[SentMessage, str]:
+        """The newest message with a button ``choice`` (and buttons ``beside`` it): the
+        latest with buttons, or an earlier one still showing it, as a person scrolls up to
+        a question a reminder has come under."""
+        for message in reversed(self.user.messages):
+            data = self._data(message, choice)
+            if data is not None and all(self._data(message, b) for b in beside):
+                return message, data
+        raise AssertionError(f"no button {choice!r} in {self.user.keyboard_message.buttons()}")
+
+    async def choose(self, choice: str, *, beside: Sequence[str] = ()) -> None:
+        await self.tap(*self._holding(choice, beside))
 
     async def answer_multi(self, values: Sequence[str]) -> None:
         for value in values:
-            await self.choose(value)
-        await self.choose("done")
+            await self.choose(value, beside=[*values, "done"])
+        await self.choose("done", beside=values)
 
     async def press_forged(self, data: str) -> None:
         await self.tap(self.user.keyboard_message, data)

@@ -332,6 +332,43 @@ async def test_the_reminder_list_buttons_answer_the_presser_and_show_the_list_ch
     assert await driver.deliver_due_reminders() == 0
 
 
+async def test_a_reminder_that_comes_mid_check_leaves_the_question_waiting(
+    driver: ChannelDriver, content: Content
+) -> None:
+    ui = content.ui
+    await walk_check(driver)
+    await opt_in(driver, content, ["stretch"])
+    await driver.start()  # a new check
+    await driver.choose("agree")
+    assert await driver.deliver_due_reminders() == 1
+    told = len(driver.notices())
+    await driver.choose(ui["reminder_done"])
+    assert driver.notices()[told:] == [ui["reminder_marked_done"]]
+    seen = len(driver.texts())
+    await driver.answer_multi(["none"])  # the safety question, answered after the reminder
+    assert gist(content.steps["location"].question) in since(driver, seen)
+
+
+async def test_urgent_advice_pauses_the_self_care_reminders_and_says_so(
+    driver: ChannelDriver, content: Content
+) -> None:
+    ui = content.ui
+    await walk_check(driver)
+    await opt_in(driver, content, ["stretch", "checkin"])
+    seen, told = len(driver.texts()), len(driver.notices())
+    await driver.command("checkin")
+    await driver.answer_multi(["clot_leg"])
+    said = " ".join([*driver.texts()[seen:], *driver.notices()[told:]])
+    assert plain(content.disclaimer.urgent) in said
+    assert gist(ui["reminders_paused_urgent"]) in said
+    seen = len(driver.texts())
+    await driver.command("reminders")
+    paused = ui["reminders_item_paused"].format(name=ui["reminder_name_stretch"])
+    assert paused in since(driver, seen)
+    assert await driver.deliver_due_reminders() == 1  # the check-in reminder only
+    assert gist(ui["reminder_checkin"]) in driver.texts()[-1]
+
+
 # -- 6. the diary ----------------------------------------------------------------------------
 
 

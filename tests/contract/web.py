@@ -113,18 +113,28 @@ class WebDriver:
                 return message
         raise AssertionError("no message with buttons on the page")
 
-    async def choose(self, choice: str) -> None:
-        message = self._latest()
-        for option in message["choices"]:
+    @staticmethod
+    def _data(message: Message, choice: str) -> str | None:
+        for option in message.get("choices", ()):
             if choice in (option["label"], option_of(option["data"])):
-                await self.post({"press": option["data"], "message": message.get("id")})
+                return str(option["data"])
+        return None
+
+    async def choose(self, choice: str, *, beside: Sequence[str] = ()) -> None:
+        """Press ``choice`` on the newest message that has it (and ``beside`` it): the latest
+        with buttons, or an earlier one, as a person scrolls up to a question a reminder has
+        come under."""
+        for message in reversed(self.page):
+            data = self._data(message, choice)
+            if data is not None and all(self._data(message, b) for b in beside):
+                await self.post({"press": data, "message": message.get("id")})
                 return
-        raise AssertionError(f"no button {choice!r} on: {message['choices']}")
+        raise AssertionError(f"no button {choice!r} on: {self._latest()['choices']}")
 
     async def answer_multi(self, values: Sequence[str]) -> None:
         for value in values:
-            await self.choose(value)
-        await self.choose("done")
+            await self.choose(value, beside=[*values, "done"])
+        await self.choose("done", beside=values)
 
     async def press_forged(self, data: str) -> None:
         await self.post({"press": data, "message": self._latest().get("id")})
