@@ -369,6 +369,38 @@ async def test_urgent_advice_pauses_the_self_care_reminders_and_says_so(
     assert gist(ui["reminder_checkin"]) in driver.texts()[-1]
 
 
+async def test_a_stopped_reminders_old_button_says_so_and_changes_nothing(
+    driver: ChannelDriver, content: Content
+) -> None:
+    ui = content.ui
+    await walk_check(driver)
+    await opt_in(driver, content, ["stretch"])
+    assert await driver.deliver_due_reminders() == 1
+    await driver.choose(ui["reminder_stop"])
+    seen, told = len(driver.texts()), len(driver.notices())
+    if not await driver.press_stale(ui["reminder_snooze"]):
+        pytest.skip(f"{driver.name} has no old buttons to press")
+    assert driver.notices()[told:] == [ui["reminder_gone"]]
+    assert driver.texts()[seen:] == []
+    assert await driver.deliver_due_reminders() == 0  # the snooze did not bring it back
+
+
+async def test_start_during_a_check_goes_on_where_it_was(
+    driver: ChannelDriver, content: Content
+) -> None:
+    await driver.start()
+    await driver.choose("agree")
+    await driver.answer_multi(["none"])
+    seen = len(driver.texts())
+    await driver.start()
+    assert gist(content.steps["location"].question) in since(driver, seen)  # where it was
+    assert driver.choices() == [content.ui["resume"], content.ui["restart"]]
+    await driver.choose(content.ui["resume"])
+    assert content.steps["location"].options["behind"].label in driver.choices()
+    await driver.choose("behind")
+    assert gist(content.steps["behind_muscle"].question) in driver.texts()[-1]
+
+
 # -- 6. the diary ----------------------------------------------------------------------------
 
 
