@@ -42,6 +42,29 @@ def options(message: FakeMessage) -> list[tuple[str, str]]:
     return found
 
 
+def actions(message: FakeMessage) -> list[tuple[str, JSON]]:
+    """(label, action) of every button and box on ``message``, to know each by: a button's
+    action as Slack sends it, a box as its group with that option ticked alone."""
+    found: list[tuple[str, JSON]] = []
+    for block_id, element in elements(message):
+        if element["type"] == "button":
+            action = {"action_id": element["action_id"], "value": element.get("value", "")}
+            found.append((element["text"]["text"], {**action, "block_id": block_id}))
+        elif element["type"] == "checkboxes":
+            for option in element["options"]:
+                action = {"type": "checkboxes", "action_id": element["action_id"]}
+                action |= {"block_id": block_id, "selected_options": [option]}
+                found.append((option["text"]["text"], action))
+    return found
+
+
+def pressed_value(action: JSON) -> str:
+    """The codec value an action carries: a button's, or the one box ticked."""
+    if "selected_options" in action:
+        return str(action["selected_options"][0]["value"])
+    return str(action.get("value", ""))
+
+
 def option_of(value: str) -> str:
     parts = value.split("|")
     return parts[2] if len(parts) > 2 else value
@@ -65,16 +88,9 @@ class SlackDriver:
         messages = self.user.messages
         self.seen.update([(m.ts, visible_text(m)) for m in messages])
         for message in messages:
-            for block_id, element in elements(message):
-                if element["type"] != "button":
-                    continue
-                action = {
-                    "action_id": element["action_id"],
-                    "value": element.get("value", ""),
-                    "block_id": block_id,
-                }
+            for text, action in actions(message):
                 if not any(a == action and m is message for _, a, m in self.buttons):
-                    self.buttons.append((element["text"]["text"], action, message))
+                    self.buttons.append((text, action, message))
         whispers = [
             visible_text(m) for c in sorted(self.user.channels) for m in self.user.whispers(c)
         ]
@@ -149,9 +165,14 @@ class SlackDriver:
 
     async def press_stale(self, choice: str) -> bool:
         for text, action, message in self.buttons:
-            if choice in (text, option_of(action["value"])):
+            if choice not in (text, option_of(pressed_value(action))):
+                continue
+            if "selected_options" in action:  # a box: ticked as the client ticks it
+                await self.user.tick(option_of(pressed_value(action)), on=message)
+                self._sync()
+            else:
                 await self._press(message, action)
-                return True
+            return True
         raise AssertionError(f"{choice!r} was never shown")
 
     async def deliver_due_reminders(self) -> int:

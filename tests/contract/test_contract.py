@@ -173,6 +173,25 @@ async def test_erase_erases_everything(driver: ChannelDriver, content: Content) 
     assert agreed(content) not in since(driver, seen)
 
 
+async def test_after_erasing_an_old_button_stores_nothing_again(
+    driver: ChannelDriver, content: Content
+) -> None:
+    """A button left on screen from before the erase (another device, the page before it
+    cleared) must not bring back a conversation: it is told there is none."""
+    ui = content.ui
+    await driver.start()
+    await driver.choose("agree")
+    await driver.command("forget")
+    await driver.choose(ui["forget_yes"])
+    seen, told = len(driver.texts()), len(driver.notices())
+    if not await driver.press_stale("none"):
+        pytest.skip(f"{driver.name} has no old buttons to press")
+    assert len(driver.notices()) == told + 1, driver.notices()[told:]
+    assert driver.texts()[seen:] == []
+    await driver.command("mydata")
+    assert gist(ui["mydata_none"]) in since(driver, seen)
+
+
 async def test_a_cancelled_forget_cannot_erase_later(
     driver: ChannelDriver, content: Content, request: pytest.FixtureRequest
 ) -> None:
