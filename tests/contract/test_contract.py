@@ -238,6 +238,19 @@ async def test_a_whole_check_ends_in_a_short_first_message_with_topics(
     assert plain(content.stretches["calf"].steps[0]) in opened  # how to do the calf stretch
 
 
+async def test_answers_typed_in_words_work_like_buttons(
+    driver: ChannelDriver, content: Content
+) -> None:
+    await driver.start()
+    await driver.say("yes")
+    assert gist(content.steps["red_flags"].question) in driver.texts()[-1]
+    await driver.say("none of these")
+    assert gist(content.steps["location"].question) in driver.texts()[-1]
+    await driver.say("the back of my knee")
+    assert gist(content.steps["behind_muscle"].question) in driver.texts()[-1]
+    assert content.steps["behind_muscle"].options["calf"].label in driver.choices()
+
+
 # -- 4. a warning sign ---------------------------------------------------------------------
 
 
@@ -267,6 +280,28 @@ async def opt_in(driver: ChannelDriver, content: Content, kinds: Sequence[str]) 
         await driver.choose("t0800")
     if any("London" in label for label in driver.choices()):  # "08:42 · London, Dublin..."
         await driver.choose("z_london")
+
+
+async def test_mydata_shows_the_check_and_reminders_and_stop_ends_them(
+    driver: ChannelDriver, content: Content
+) -> None:
+    ui = content.ui
+    await walk_check(driver)
+    await opt_in(driver, content, ["stretch"])
+    seen = len(driver.texts())
+    await driver.command("mydata")
+    mydata = since(driver, seen)
+    for key in ("mydata_profile", "mydata_reminders"):
+        assert ui[key] in mydata, key
+    assert ui["mydata_zone"].format(zone="Europe/London") in mydata
+    assert ui["reminders_item"].split(":")[0].format(name=ui["reminder_name_stretch"]) in mydata
+    seen = len(driver.texts())
+    await driver.command("stop")
+    assert gist(ui["stopped"]).split(".")[0] in since(driver, seen)
+    assert await driver.deliver_due_reminders() == 0
+    seen = len(driver.texts())
+    await driver.command("reminders")
+    assert gist(ui["reminders_none"]) in since(driver, seen)
 
 
 async def test_reminders_set_then_delivered_and_their_buttons_answer_the_presser(
