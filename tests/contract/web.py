@@ -4,8 +4,9 @@ posts what a person presses or types.
 
 The page is rebuilt here as the script draws it: messages from the event stream in order, a
 message that ``replaces`` another (an answered confirmation, an updated list) or ``edit`` s
-a question (a ticked box) drawn in its place, and after /forget erased everything, only
-what that post answered. Notices are what each post answered for this tab alone; pictures
+a question (a ticked box) drawn in its place, an answered or older question's buttons
+greyed out, and after /forget erased everything, only what that post answered. A press from
+an old screen (:meth:`WebDriver.press_stale`) is another tab's, which still shows it. Notices are what each post answered for this tab alone; pictures
 are the chart messages (a PNG ``data:`` URL the page puts in an ``<img>``).
 """
 
@@ -51,6 +52,8 @@ class WebDriver:
         self.read = 0
         """How many of the stream's messages are on the page."""
         self.charts = 0
+        self.disabled: set[str] = set()
+        """The ids of questions whose buttons the page has greyed out (answered, or older)."""
         self.seen = Seen()
         self.buttons: list[tuple[str, str, str]] = []
         """Every (label, payload, message id) ever shown, for a press from another tab."""
@@ -66,22 +69,43 @@ class WebDriver:
         raise AssertionError("no chat cookie")
 
     def _draw(self, message: Message) -> None:
-        replaced = message.get("replaces")
-        if message.get("kind") == "picture" and PNG in message.get("src", "")[: len(PNG)]:
+        """Put ``message`` on the page as the page's script does (``show`` in chat.js)."""
+        if message.get("kind") == "picture" and message.get("src", "").startswith(PNG):
             self.charts += 1
-        for index, shown in enumerate(self.page):
-            if (replaced and shown.get("id") == replaced) or (
-                message.get("edit")
-                and shown.get("kind") == "question"
-                and (shown.get("step"), shown.get("version"))
-                == (message.get("step"), message.get("version"))
-            ):
-                self.page[index] = message
-                break
+        if message.get("kind") == "answered":  # under its question, whose buttons go grey
+            question = self._question(message.get("step"), message.get("version"))
+            if question is not None:
+                self.disabled.add(str(question.get("id")))
+        replaced = message.get("replaces")
+        old = next((m for m in self.page if replaced and m.get("id") == replaced), None)
+        if old is None and message.get("edit"):
+            old = self._question(message.get("step"), message.get("version"))
+        if old is not None:
+            self.page[self.page.index(old)] = message
         else:
             self.page.append(message)
+        if message.get("kind") in ("question", "result", "urgent"):  # older questions go grey
+            self.disabled |= {
+                str(m.get("id"))
+                for m in self.page
+                if m.get("kind") == "question" and m is not message
+            }
         for choice in message.get("choices", ()):
             self.buttons.append((choice["label"], choice["data"], str(message.get("id", ""))))
+
+    def _question(self, step: object, version: object) -> Message | None:
+        """The newest question on the page asking ``step`` (at ``version``)."""
+        for shown in reversed(self.page):
+            if shown.get("kind") == "question" and (shown.get("step"), shown.get("version")) == (
+                step,
+                version,
+            ):
+                return shown
+        return None
+
+    def _pressable(self) -> list[Message]:
+        """The messages whose buttons can be pressed, oldest first."""
+        return [m for m in self.page if m.get("choices") and str(m.get("id")) not in self.disabled]
 
     def _sync(self) -> None:
         for message in self.tab.messages[self.read :]:
@@ -93,7 +117,7 @@ class WebDriver:
         answer = await self.tab.act(body)
         self.seen.told += [Tab.text(n) for n in answer.get("notices", ())]
         if answer.get("cleared"):  # everything erased: the page starts again from the answer
-            self.page = []
+            self.page, self.disabled = [], set()
             for number, message in enumerate(answer["messages"]):
                 self._draw({"id": f"cleared-{len(self.seen.log)}-{number}", **message})
         self._sync()
@@ -108,10 +132,10 @@ class WebDriver:
         await self.post({"text": text})
 
     def _latest(self) -> Message:
-        for message in reversed(self.page):
-            if message.get("choices"):
-                return message
-        raise AssertionError("no message with buttons on the page")
+        pressable = self._pressable()
+        if not pressable:
+            raise AssertionError("no message with buttons to press on the page")
+        return pressable[-1]
 
     @staticmethod
     def _data(message: Message, choice: str) -> str | None:
@@ -124,7 +148,7 @@ class WebDriver:
         """Press ``choice`` on the newest message that has it (and ``beside`` it): the latest
         with buttons, or an earlier one, as a person scrolls up to a question a reminder has
         come under."""
-        for message in reversed(self.page):
+        for message in reversed(self._pressable()):
             data = self._data(message, choice)
             if data is not None and all(self._data(message, b) for b in beside):
                 await self.post({"press": data, "message": message.get("id")})
@@ -164,8 +188,8 @@ class WebDriver:
         return self.charts
 
     def choices(self) -> list[str]:
-        with_choices = [m for m in self.page if m.get("choices")]
-        return [c["label"] for c in with_choices[-1]["choices"]] if with_choices else []
+        pressable = self._pressable()
+        return [c["label"] for c in pressable[-1]["choices"]] if pressable else []
 
     def spelled(self, command: str) -> str:
         return f"/{command}"
