@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
 
 import bot.wiring
-from bot.catalog.catalog import Catalog
+from bot.catalog.catalog import DEFAULT_LOCALE, Catalog
+from bot.catalog.loader import CONTENT_DIR, FLOWS_DIR, load_catalog
 from tests.contract.drivers import ChannelDriver
 from tests.contract.slack import slack_driver
 from tests.contract.telegram import telegram_driver
@@ -39,8 +41,14 @@ def catalog_loaded_once(monkeypatch: pytest.MonkeyPatch, catalog: Catalog) -> No
     the flows and content (about 2 s); here every process gets the session's catalog, loaded
     from the same default files, so the suite's time is spent on the conversations."""
 
-    def loaded(*args: object) -> Catalog:
-        return catalog
+    def loaded(
+        flows_dir: Path = FLOWS_DIR,
+        content_dir: Path = CONTENT_DIR,
+        default_locale: str = DEFAULT_LOCALE,
+    ) -> Catalog:
+        if (flows_dir, content_dir, default_locale) == (FLOWS_DIR, CONTENT_DIR, DEFAULT_LOCALE):
+            return catalog
+        return load_catalog(flows_dir, content_dir, default_locale)  # other files: load them
 
     monkeypatch.setattr(bot.wiring, "load_catalog", loaded)
 

@@ -6,8 +6,10 @@ The page is rebuilt here as the script draws it: messages from the event stream 
 message that ``replaces`` another (an answered confirmation, an updated list) or ``edit`` s
 a question (a ticked box) drawn in its place, an answered or older question's buttons
 greyed out, and after /forget erased everything, only what that post answered. A press from
-an old screen (:meth:`WebDriver.press_stale`) is another tab's, which still shows it. Notices are what each post answered for this tab alone; pictures
-are the chart messages (a PNG ``data:`` URL the page puts in an ``<img>``).
+an old screen (:meth:`WebDriver.press_stale`) is another tab's, which still shows it.
+
+Notices are what each post answered for this tab alone; pictures are the chart messages (a
+PNG ``data:`` URL the page puts in an ``<img>``).
 """
 
 from __future__ import annotations
