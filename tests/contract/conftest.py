@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -27,7 +26,7 @@ from tests.redis_server import RedisServer
 
 CHANNELS = ("terminal", "telegram", "slack", "web")
 
-OPENERS: dict[str, Callable[[str], contextlib.AbstractAsyncContextManager[Any]]] = {
+OPENERS: dict[str, Callable[[str], contextlib.AbstractAsyncContextManager[ChannelDriver]]] = {
     "terminal": terminal_driver,
     "telegram": telegram_driver,
     "slack": slack_driver,

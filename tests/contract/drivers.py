@@ -42,7 +42,8 @@ class ChannelDriver(Protocol):
 
     async def choose(self, choice: str) -> None:
         """Press the button (type the number) whose option value or label is ``choice`` on
-        the latest message that has choices."""
+        the latest message that has choices; failing that, on the newest earlier message
+        still showing it, as a person scrolls up to a question a reminder came under."""
 
     async def answer_multi(self, values: Sequence[str]) -> None:
         """Answer a several-answers question: tick each then Done, or every number on one

@@ -130,11 +130,6 @@ class TerminalDriver:
     def known_commands(self) -> tuple[str, ...]:
         return self.app.actions.commands()
 
-    def screen(self) -> str:
-        """Everything printed, as on the terminal (for failure messages)."""
-        out = self.chat.stdout
-        return out.getvalue() if isinstance(out, io.StringIO) else ""
-
 
 @contextlib.asynccontextmanager
 async def terminal_driver(redis_url: str) -> AsyncIterator[TerminalDriver]:
