@@ -74,6 +74,11 @@ def gist(text: str) -> str:
     return plain(text).split("/")[0].strip()
 
 
+def labels(content: Content, step: str) -> list[str]:
+    """The labels of ``step``'s answers, in order."""
+    return [option.label for option in content.steps[step].options.values()]
+
+
 def agreed(content: Content) -> str:
     """How /mydata words the consent answer ("you are an adult and agreed...")."""
     answer = content.steps["consent"].options["agree"].answer
@@ -261,6 +266,26 @@ async def test_a_question_says_its_progress_once(
     await driver.choose("agree")
     second = content.ui["progress"].split("{total}")[0].format(n=2)
     assert driver.texts()[-1].count(second) == 1, driver.texts()[-1]
+
+
+async def test_the_summary_and_back_after_the_result(
+    driver: ChannelDriver, content: Content
+) -> None:
+    """/summary is the note for a doctor, in the words of the answers; /back after the
+    result asks the last question again."""
+    ui = content.ui
+    await walk_check(driver)
+    seen = len(driver.texts())
+    await driver.command("summary")
+    summary = since(driver, seen)
+    assert ui["summary_title"] in summary
+    behind = content.steps["location"].options["behind"].label
+    assert ui["summary_location"].format(answer=behind) in summary
+    assert ui["summary_red_flags_none"] in summary
+    seen = len(driver.texts())
+    await driver.command("back")
+    assert gist(content.steps["walking"].question) in since(driver, seen)
+    assert driver.choices()[:3] == labels(content, "walking")  # and a Back button
 
 
 async def test_answers_typed_in_words_work_like_buttons(
