@@ -2,7 +2,12 @@
 
 Every test in this package runs once per channel (``driver``), against the channel's real
 code and the fakes its own tests use. Redis is the session's one server, emptied before
-each test (``redis_client``).
+each test (``redis_client``, from tests/conftest.py).
+
+The channels' own fixtures cannot be imported side by side (Telegram's and Slack's are both
+called ``fake`` and ``bot``), so each opener here builds the same things from the same
+harness classes (:class:`tests.channels.telegram.harness.BotProcess`,
+:class:`tests.channels.slack.driver.BotProcess`, :class:`tests.channels.web.driver.Tab`).
 """
 
 from __future__ import annotations
