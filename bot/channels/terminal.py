@@ -161,7 +161,9 @@ class TerminalChat:
         """The reply whose numbered choices the next line answers."""
         self.waiting: Reply | None = None
         """The question under a view that has choices of its own (the /forget confirmation, a
-        reminder): the view takes the next line, then numbers answer the question again."""
+        reminder): the view takes the next line, then numbers answer the question again (or
+        nothing, when no question waits: a confirmation's "1" must not erase twice)."""
+        self.on_view = False
 
     def _reader(self) -> asyncio.Queue[str]:
         """Lines from stdin, read on a daemon thread: a blocked ``readline`` must not keep the
@@ -221,8 +223,8 @@ class TerminalChat:
         await self.act(Chosen(event))
 
     async def act(self, action: Action) -> None:
-        if self.waiting is not None:  # this line was the view's: the question is back
-            self.shown, self.waiting = self.waiting, None
+        if self.on_view:  # this line was the view's: the question (if any) is back
+            self.shown, self.waiting, self.on_view = self.waiting, None, False
         try:
             outcome = await self.actions.act(
                 self.user, action, channel=CHANNEL, locale=self.locale, outbox=False
@@ -249,8 +251,8 @@ class TerminalChat:
         self.say(render(reply, self.content))
         if view:
             if reply.choices:
-                if self.waiting is None:
-                    self.waiting = self.shown
+                if not self.on_view:
+                    self.waiting, self.on_view = self.shown, True
                 self.shown = reply
             return
         if reply.choices:

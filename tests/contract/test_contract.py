@@ -208,14 +208,6 @@ async def test_a_cancelled_forget_cannot_erase_later(
 ) -> None:
     """After urgent advice no question waits; "Keep it" must still take the erase button
     away, or the next thing the user presses (types) erases everything unasked."""
-    known_bug(
-        request,
-        driver,
-        "terminal",
-        "TerminalChat.act only restores the waiting question when one was waiting: after "
-        "urgent advice (or declined consent, or a minor) the /forget confirmation stays the "
-        "reply on screen after 'Keep it', so '1' typed next erases everything without asking",
-    )
     ui = content.ui
     await driver.start()
     await driver.choose("agree")
@@ -252,14 +244,6 @@ async def test_a_whole_check_ends_in_a_short_first_message_with_topics(
 async def test_a_question_says_its_progress_once(
     driver: ChannelDriver, content: Content, request: pytest.FixtureRequest
 ) -> None:
-    known_bug(
-        request,
-        driver,
-        "web",
-        "the page shows 'Question n of m' twice on every question: chat.js render() adds "
-        "message.progress as <p class=progress> and addSections() the first section's title, "
-        "which is the same text (bot/engine/questions.py puts the progress in both)",
-    )
     first = content.ui["progress"].split("{total}")[0].format(n=1)  # "Question 1 of "
     await driver.start()
     assert driver.texts()[-1].count(first) == 1, driver.texts()[-1]

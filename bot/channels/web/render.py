@@ -50,8 +50,6 @@ def message(reply: Reply, *, pressed: Event | None = None) -> Message:
         shown["step"], shown["version"] = reply.step, reply.version
     if reply.multi:
         shown["multi"] = True
-    if reply.progress:
-        shown["progress"] = reply.progress
     if reply.tier:
         shown["tier"] = reply.tier
     if pressed is not None and _same_question(pressed, reply):

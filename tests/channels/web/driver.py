@@ -180,7 +180,7 @@ class Tab:
 
     @staticmethod
     def text(message: Message) -> str:
-        parts: list[str] = [message.get("progress", "")]
+        parts: list[str] = []
         for section in message.get("sections", ()):
             parts.append(section.get("title", ""))
             for name in ("paragraphs", "bullets", "steps"):

@@ -75,7 +75,6 @@
     const article = node("article", `msg ${message.kind}`);
     if (message.tier) article.classList.add(`tier-${message.tier}`);
     if (message.step !== undefined) article.dataset.q = `${message.step}@${message.version}`;
-    if (message.progress) article.append(node("p", "progress", message.progress));
     addSections(article, message.sections);
     addChoices(article, message);
     return article;
