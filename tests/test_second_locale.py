@@ -1,27 +1,21 @@
 """A second language reaches everything a user is told (issue 14): every reply, notice,
 confirmation, reminder (sent later, by the worker's delivery), chart title and summary.
 
-The second language is a pseudo-locale, ``xx``: en.yaml with every text a user reads marked
-(``[xx]`` before it), built in a temporary content folder. A text that is not marked came from
-the wrong language: the default one, or the code. This is how translators' tooling finds
-strings that never reach a translation, without needing a translation.
+The second language is a pseudo-locale, ``xx`` (:mod:`tests.pseudo_locale`): en.yaml with
+every text a user reads marked (``[xx]`` before it), built in a temporary content folder. A
+text that is not marked came from the wrong language: the default one, or the code. Every
+channel's way of telling the language is tested in tests/contract/test_locale.py.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
-import yaml
 
 from bot.actions import Action, Command, Outcome, Press
-from bot.catalog.checks.reading import TEXT_FIELDS
-from bot.catalog.loader import CONTENT_DIR
-from bot.catalog.yamlio import load_yaml
 from bot.engine.buttons import encode_choice
 from bot.engine.replies import Reply
 from bot.parts import App
@@ -30,53 +24,15 @@ from bot.settings import Settings
 from bot.store.keys import UserRef
 from bot.wiring import build_app
 from tests.engine.chat import TYPICAL
+from tests.pseudo_locale import LOCALE, MARK, pseudo_locale, write_content
 from tests.redis_server import RedisServer
 
-LOCALE = "xx"
-MARK = "[xx]"
 USER = UserRef("cli", "polyglot")
-UNMARKED_SECTIONS = frozenset({"sources", "locale"})
-"""Not texts a user reads as such: citations and the file's own locale."""
-
-
-def _mark(value: Any, field: str | None, everything: bool) -> Any:
-    """Every user-facing string marked; synonyms, ids, sources and the like left alone."""
-    if isinstance(value, dict):
-        return {k: _mark(v, k, everything) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mark(v, field, everything) for v in value]
-    if isinstance(value, str) and (everything or field in TEXT_FIELDS) and field != "synonyms":
-        if field in ("emergency", "emergency_department", "urgent_care", "numbers"):
-            return value  # pasted inside marked sentences, which carry the mark
-        return f"{MARK} {value}"
-    return value
-
-
-def pseudo_locale(en: dict[str, Any]) -> dict[str, Any]:
-    marked: dict[str, Any] = {}
-    for section, value in en.items():
-        if section in UNMARKED_SECTIONS:
-            marked[section] = value
-        else:
-            marked[section] = _mark(value, section, everything=section in ("ui", "commands"))
-    marked["locale"] = LOCALE
-    return marked
 
 
 @pytest.fixture(scope="module")
 def content_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("content")
-    shutil.copytree(CONTENT_DIR, folder, dirs_exist_ok=True)
-    en = load_yaml(CONTENT_DIR / "en.yaml")
-    (folder / f"{LOCALE}.yaml").write_text(
-        yaml.safe_dump(pseudo_locale(en), allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
-    lexicon = load_yaml(folder / "understanding" / "en.yaml")
-    lexicon["locale"] = LOCALE  # the same words understood: the test is about what is said
-    (folder / "understanding" / f"{LOCALE}.yaml").write_text(
-        yaml.safe_dump(lexicon, allow_unicode=True, sort_keys=False), encoding="utf-8"
-    )
-    return folder
+    return write_content(tmp_path_factory.mktemp("content"))
 
 
 class Captured:
