@@ -13,8 +13,9 @@ harness classes (:class:`tests.channels.telegram.harness.BotProcess`,
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 import redis.asyncio as aioredis
@@ -31,7 +32,18 @@ from tests.redis_server import RedisServer
 
 CHANNELS = ("terminal", "telegram", "slack", "web")
 
-OPENERS: dict[str, Callable[[str], contextlib.AbstractAsyncContextManager[ChannelDriver]]] = {
+
+class Opener(Protocol):
+    """How a driver is opened: on the suite's Redis, the content in ``content_dir``, the
+    user's language as their channel tells it (``language``: Telegram's ``language_code``,
+    Slack's user locale, the browser's ``Accept-Language``, ``kneecheck chat --locale``)."""
+
+    def __call__(
+        self, redis_url: str, *, content_dir: Path = ..., language: str | None = None
+    ) -> contextlib.AbstractAsyncContextManager[ChannelDriver]: ...
+
+
+OPENERS: dict[str, Opener] = {
     "terminal": terminal_driver,
     "telegram": telegram_driver,
     "slack": slack_driver,

@@ -76,6 +76,18 @@ class ChannelDriver(Protocol):
     def choices(self) -> list[str]:
         """The labels of the latest message with choices ([] when there is none)."""
 
+    def laid_out(self) -> list[str]:
+        """Every message and notice the user has seen, as the channel laid it out (line
+        breaks kept), in order: :meth:`texts` and :meth:`notices` before :func:`plain`."""
+
+    def labels(self) -> list[str]:
+        """The label of every button ever shown (the terminal: [], its numbered choices are
+        lines of its messages)."""
+
+    def picture_titles(self) -> list[str]:
+        """The title each picture was shown with (a caption, a file's title, the image's
+        heading); the terminal has no pictures: [] (its text fallback is a message)."""
+
     def spelled(self, command: str) -> str:
         """How this channel's help writes a command (``/back``, ``/kneecheck back``)."""
 
@@ -95,7 +107,20 @@ class Seen:
     def __init__(self) -> None:
         self.log: list[str] = []
         self.told: list[str] = []
+        self.laid_out: list[str] = []
+        """What was logged and told, as laid out (line breaks kept)."""
         self._shown: dict[str, str] = {}
+
+    def see(self, text: str) -> None:
+        """A message shown (or shown again, edited)."""
+        self.log.append(plain(text))
+        self.laid_out.append(text)
+
+    def tell(self, notice: str, *, as_laid_out: str | None = None) -> None:
+        """A notice to the presser alone (``as_laid_out``: its text before it was made one
+        line, where the channel's notice is kept as one)."""
+        self.told.append(notice)
+        self.laid_out.append(notice if as_laid_out is None else as_laid_out)
 
     def update(self, current: Sequence[tuple[str, str]]) -> None:
         """``current``: (message key, its text now) of every message on screen; new and
@@ -103,7 +128,7 @@ class Seen:
         for key, text in current:
             if self._shown.get(key) != text:
                 self._shown[key] = text
-                self.log.append(plain(text))
+                self.see(text)
 
     def texts(self) -> list[str]:
         return list(self.log)

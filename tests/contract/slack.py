@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 
+from bot.catalog.loader import CONTENT_DIR
 from bot.channels.slack.entry import ENTRY, NAME
 from bot.parts import App
 from bot.reminders.service import Courier
@@ -94,7 +96,8 @@ class SlackDriver:
         whispers = [
             visible_text(m) for c in sorted(self.user.channels) for m in self.user.whispers(c)
         ]
-        self.seen.told[len(self.seen.told) :] = whispers[len(self.seen.told) :]
+        for whisper in whispers[len(self.seen.told) :]:
+            self.seen.tell(whisper)
 
     async def start(self) -> None:
         await self.user.command("")
@@ -196,6 +199,15 @@ class SlackDriver:
                 return [text for text, _ in options(message)]
         return []
 
+    def laid_out(self) -> list[str]:
+        return list(self.seen.laid_out)
+
+    def labels(self) -> list[str]:
+        return [text for text, _, _ in self.buttons]
+
+    def picture_titles(self) -> list[str]:
+        return [file.title for file in self.fake.files(self.user.dm)]
+
     def spelled(self, command: str) -> str:
         return f"/kneecheck {command}"
 
@@ -204,12 +216,15 @@ class SlackDriver:
 
 
 @contextlib.asynccontextmanager
-async def slack_driver(redis_url: str) -> AsyncIterator[SlackDriver]:
+async def slack_driver(
+    redis_url: str, *, content_dir: Path = CONTENT_DIR, language: str | None = None
+) -> AsyncIterator[SlackDriver]:
     """The fake Slack, the bolt app serving it (as ``kneecheck slack``), and a worker whose
-    courier is the registry's (as ``kneecheck worker`` builds it)."""
+    courier is the registry's (as ``kneecheck worker`` builds it). ``language``: the user's
+    Slack locale, as ``users.info`` tells it (the fake's "en-US" when None)."""
     async with FakeSlack() as fake:
-        fake.set_user(USER_ID, tz=ZONE)
-        bot = await BotProcess(settings_for(fake, redis_url)).start()
+        fake.set_user(USER_ID, tz=ZONE, locale=language)
+        bot = await BotProcess(settings_for(fake, redis_url, content_dir=content_dir)).start()
         try:
             driver = SlackDriver(fake, bot)
 

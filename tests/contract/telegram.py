@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 
+from bot.catalog.loader import CONTENT_DIR
 from bot.channels.telegram.entry import ENTRY, NAME
 from bot.channels.telegram.render import TICKED, UNTICKED
 from bot.parts import App
 from bot.reminders.service import Courier
 from tests.channels.telegram.harness import BotProcess, TelegramUser
 from tests.contract.drivers import ReminderWorker, Seen, reminder_worker
-from tests.fakes.telegram import FakeTelegram, SentMessage
+from tests.fakes.telegram import FakeTelegram, SentMessage, render
 
 USER_ID = 4242
 
@@ -29,10 +31,10 @@ def label(text: str) -> str:
 class TelegramDriver:
     name = NAME
 
-    def __init__(self, fake: FakeTelegram, bot: BotProcess) -> None:
+    def __init__(self, fake: FakeTelegram, bot: BotProcess, language: str = "en") -> None:
         self.fake = fake
         self.bot = bot
-        self.user = TelegramUser(fake, bot, USER_ID)
+        self.user = TelegramUser(fake, bot, USER_ID, language)
         self.seen = Seen()
         self.buttons: list[tuple[str, str, SentMessage]] = []
         """Every (label, data, message) ever shown, for a press from an old screen."""
@@ -53,7 +55,7 @@ class TelegramDriver:
     async def tap(self, message: SentMessage, data: str) -> None:
         notice = await self.user.tap(message, data)
         if notice:
-            self.seen.told.append(notice)
+            self.seen.tell(notice)
         self._sync()
 
     async def start(self) -> None:
@@ -119,6 +121,20 @@ class TelegramDriver:
         with_buttons = [m for m in self.user.messages if m.reply_markup]
         return [label(t) for t, _ in with_buttons[-1].buttons()] if with_buttons else []
 
+    def laid_out(self) -> list[str]:
+        return list(self.seen.laid_out)
+
+    def labels(self) -> list[str]:
+        return [text for text, _, _ in self.buttons]
+
+    def picture_titles(self) -> list[str]:
+        """The photos' captions, as the user reads them."""
+        return [
+            render(str(params.get("caption", "")), params.get("parse_mode"), 1024)[0]
+            for method, params in self.fake.calls
+            if method == "sendPhoto" and int(params.get("chat_id", 0)) == USER_ID
+        ]
+
     def spelled(self, command: str) -> str:
         return f"/{command}"
 
@@ -128,11 +144,17 @@ class TelegramDriver:
 
 
 @contextlib.asynccontextmanager
-async def telegram_driver(redis_url: str) -> AsyncIterator[TelegramDriver]:
+async def telegram_driver(
+    redis_url: str, *, content_dir: Path = CONTENT_DIR, language: str | None = None
+) -> AsyncIterator[TelegramDriver]:
     """The fake Bot API, the bot polling it (as ``kneecheck telegram``), and a worker whose
-    courier is the registry's (as ``kneecheck worker`` builds it)."""
-    async with FakeTelegram() as fake, BotProcess(fake, redis_url) as bot:
-        driver = TelegramDriver(fake, bot)
+    courier is the registry's (as ``kneecheck worker`` builds it). ``language``: the user's
+    ``language_code`` in every update (the fake user's "en" when None)."""
+    async with (
+        FakeTelegram() as fake,
+        BotProcess(fake, redis_url, content_dir=content_dir) as bot,
+    ):
+        driver = TelegramDriver(fake, bot, language or "en")
 
         def courier(app: App) -> Courier:
             assert ENTRY.courier is not None

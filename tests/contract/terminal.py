@@ -11,8 +11,10 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 
 from bot.actions import Command
+from bot.catalog.loader import CONTENT_DIR
 from bot.channels.terminal import TerminalChat, TerminalCourier, choices
 from bot.channels.terminal_entry import NAME, PREFIX
 from bot.engine import Reply
@@ -27,8 +29,8 @@ from tests.contract.drivers import ReminderWorker, Seen, plain, reminder_worker
 class Screen(TerminalChat):
     """The real terminal chat, keeping what it prints apart from what it tells in passing."""
 
-    def __init__(self, app: App, user: UserRef) -> None:
-        super().__init__(app.actions, user, stdout=io.StringIO())
+    def __init__(self, app: App, user: UserRef, locale: str | None = None) -> None:
+        super().__init__(app.actions, user, locale=locale, stdout=io.StringIO())
         self.seen = Seen()
         self.charts = 0
         self._telling = False
@@ -38,9 +40,9 @@ class Screen(TerminalChat):
         if not text.strip():
             return
         if self._telling:
-            self.seen.told.append(plain(text))
+            self.seen.tell(plain(text), as_laid_out=text)
         else:
-            self.seen.log.append(plain(text))
+            self.seen.see(text)
 
     def tell(self, text: str) -> None:
         self._telling = True
@@ -65,10 +67,10 @@ class Screen(TerminalChat):
 class TerminalDriver:
     name = NAME
 
-    def __init__(self, app: App, user: UserRef) -> None:
+    def __init__(self, app: App, user: UserRef, locale: str | None = None) -> None:
         self.app = app
         self.user = user
-        self.chat = Screen(app, user)
+        self.chat = Screen(app, user, locale)
         self.worker: ReminderWorker | None = None
 
     async def start(self) -> None:
@@ -124,6 +126,15 @@ class TerminalDriver:
         shown = self.chat.shown
         return [c.label for c in choices(shown)] if shown is not None else []
 
+    def laid_out(self) -> list[str]:
+        return list(self.chat.seen.laid_out)
+
+    def labels(self) -> list[str]:
+        return []  # numbered lines of the messages
+
+    def picture_titles(self) -> list[str]:
+        return []  # the chart's text fallback is printed, titled like the chart
+
     def spelled(self, command: str) -> str:
         return f"/{command}"
 
@@ -132,12 +143,15 @@ class TerminalDriver:
 
 
 @contextlib.asynccontextmanager
-async def terminal_driver(redis_url: str) -> AsyncIterator[TerminalDriver]:
+async def terminal_driver(
+    redis_url: str, *, content_dir: Path = CONTENT_DIR, language: str | None = None
+) -> AsyncIterator[TerminalDriver]:
     """``kneecheck chat`` on the suite's Redis: its app, the chat, and a worker whose
-    courier prints into the chat (as ``kneecheck run``'s in-process worker does)."""
-    settings = Settings(redis_url=redis_url)
+    courier prints into the chat (as ``kneecheck run``'s in-process worker does).
+    ``language``: what ``kneecheck chat --locale`` passes."""
+    settings = Settings(redis_url=redis_url, content_dir=content_dir)
     app = build_app(settings)
-    driver = TerminalDriver(app, UserRef(PREFIX, "contract"))
+    driver = TerminalDriver(app, UserRef(PREFIX, "contract"), language)
 
     def courier(_: App) -> Courier:
         return TerminalCourier(driver.chat)

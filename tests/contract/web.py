@@ -16,8 +16,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 from typing import Any
 
+import aiohttp
+
+from bot.catalog.loader import CONTENT_DIR
 from bot.channels.web.entry import ENTRY, NAME, PREFIX
 from bot.channels.web.identity import COOKIE, verify
 from bot.parts import App
@@ -54,6 +58,8 @@ class WebDriver:
         self.read = 0
         """How many of the stream's messages are on the page."""
         self.charts = 0
+        self.titles: list[str] = []
+        """The charts' titles, as the page heads their images."""
         self.disabled: set[str] = set()
         """The ids of questions whose buttons the page has greyed out (answered, or older)."""
         self.seen = Seen()
@@ -74,6 +80,7 @@ class WebDriver:
         """Put ``message`` on the page as the page's script does (``show`` in chat.js)."""
         if message.get("kind") == "picture" and message.get("src", "").startswith(PNG):
             self.charts += 1
+            self.titles.append(str(message.get("title", "")))
         if message.get("kind") == "answered":  # under its question, whose buttons go grey
             question = self._question(message.get("step"), message.get("version"))
             if question is not None:
@@ -117,7 +124,8 @@ class WebDriver:
 
     async def post(self, body: dict[str, Any]) -> None:
         answer = await self.tab.act(body)
-        self.seen.told += [Tab.text(n) for n in answer.get("notices", ())]
+        for notice in answer.get("notices", ()):
+            self.seen.tell(Tab.text(notice))
         if answer.get("cleared"):  # everything erased: the page starts again from the answer
             self.page, self.disabled = [], set()
             for number, message in enumerate(answer["messages"]):
@@ -193,6 +201,15 @@ class WebDriver:
         pressable = self._pressable()
         return [c["label"] for c in pressable[-1]["choices"]] if pressable else []
 
+    def laid_out(self) -> list[str]:
+        return list(self.seen.laid_out)
+
+    def labels(self) -> list[str]:
+        return [text for text, _, _ in self.buttons]
+
+    def picture_titles(self) -> list[str]:
+        return list(self.titles)
+
     def spelled(self, command: str) -> str:
         return f"/{command}"
 
@@ -201,10 +218,24 @@ class WebDriver:
 
 
 @contextlib.asynccontextmanager
-async def web_driver(redis_url: str) -> AsyncIterator[WebDriver]:
+async def web_driver(
+    redis_url: str,
+    *,
+    content_dir: Path = CONTENT_DIR,
+    language: str | None = None,
+    **web_settings: Any,
+) -> AsyncIterator[WebDriver]:
     """The chat as ``kneecheck serve`` mounts it, one tab that opened the page and listens,
-    and a worker whose courier is the registry's (it appends to the user's inbox stream)."""
-    async with ChatServer.running(redis_url) as server, Tab.browser() as browser:
+    and a worker whose courier is the registry's (it appends to the user's inbox stream).
+    ``language``: the browser's ``Accept-Language`` header on every request (none when
+    None); ``web_settings``: :class:`WebSettings` fields (its rate limits)."""
+    headers = {"Accept-Language": language} if language else {}
+    async with (
+        ChatServer.running(redis_url, content_dir=content_dir, **web_settings) as server,
+        aiohttp.ClientSession(
+            cookie_jar=aiohttp.CookieJar(unsafe=True), headers=headers
+        ) as browser,  # as Tab.browser(), which sends no Accept-Language
+    ):
         tab = Tab(server, browser)
         await tab.open()
         await tab.listen()

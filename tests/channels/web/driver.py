@@ -14,12 +14,14 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 import aiohttp
 from aiohttp import web
 from pydantic import SecretStr
 
+from bot.catalog.loader import CONTENT_DIR
 from bot.channels.web.routes import WebRoutes, mount_chat
 from bot.channels.web.settings import WebSettings
 from bot.parts import App
@@ -55,9 +57,10 @@ class ChatServer:
         redis_url: str | None,
         *,
         keepalive_ms: int = 1_000,
+        content_dir: Path = CONTENT_DIR,
         **web_settings: Any,
     ) -> AsyncIterator[ChatServer]:
-        app = build_app(Settings(redis_url=redis_url))
+        app = build_app(Settings(redis_url=redis_url, content_dir=content_dir))
         settings = WebSettings(web_chat_secret=SecretStr(SECRET), **web_settings)
         web_app = web.Application()
         routes = mount_chat(web_app, app, settings, keepalive_ms=keepalive_ms)
