@@ -153,7 +153,9 @@ def closes_check(blocks: list[JSON]) -> bool:
         for element in block["elements"]
         for value in [element.get("value"), *(o["value"] for o in element.get("options", []))]
     ]
-    asks = any(v.split("|")[0] in ("c", "t", "s") for v in values)
+    parts = [v.split("|") for v in values]
+    # A result's topic buttons ("c|topic|...") answer no question: the check is over.
+    asks = any(p[0] in ("c", "t", "s") and p[1:2] != ["topic"] for p in parts)
     return any(block.get("type") == "context" for block in blocks) and not asks
 
 
@@ -318,6 +320,8 @@ class Reference:
             return None
         if step == "location" and chosen != ["behind"]:
             return "triggers"
+        if step == "risks" and chosen == ["none"]:
+            return "walking"  # which leg is asked only with a clot risk (flows/kneecheck.yaml)
         at = self.order.index(step) + 1
         return self.order[at] if at < len(self.order) else None
 

@@ -65,9 +65,14 @@ Action = Typed | Command | Press | Chosen
 
 Role = Literal["turn", "view", "help", "forget"]
 
+START, KNEECHECK, HELP = "start", "kneecheck", "help"
+"""The commands channels name themselves: a check begins (Telegram's /start, Slack's bare
+``/kneecheck``, the web page's first load, the terminal's first line) and help."""
+STARTS = frozenset({START, KNEECHECK})
+
 COMMANDS: dict[str, Role] = {
-    "start": "turn",
-    "kneecheck": "turn",
+    START: "turn",
+    KNEECHECK: "turn",
     "back": "turn",
     "restart": "turn",
     "stop": "turn",
@@ -76,14 +81,14 @@ COMMANDS: dict[str, Role] = {
     "diary": "view",
     "summary": "view",
     "mydata": "view",
-    "help": "help",
+    HELP: "help",
     "forget": "forget",
 }
 """Every command, on every channel, and what kind of thing it does. Their descriptions (the
 command menus) are in the content's ``commands``, per locale."""
 FOLLOW_UPS = frozenset({"reminders", "diary", "summary", "checkin"})
 """Commands that exist only where reminders and the diary do (a service with a queue)."""
-MENU = tuple(name for name in COMMANDS if name != "kneecheck")
+MENU = tuple(name for name in COMMANDS if name != KNEECHECK)
 """The commands a platform's menu lists (``kneecheck`` is ``start`` under Slack's name)."""
 
 FORGET = "forget"
@@ -210,7 +215,7 @@ class Actions:
                 return await self._reminder(user, reminder, once)
             confirmed = confirmation(action.data)
             if confirmed is not None:
-                content = await self._content(user, locale)
+                content = await self.content_for(user, locale)
                 return await self._forget(user, confirmed[1] == FORGET_YES, content, once)
         event = self.event(action, locale)
         if event is not None:
@@ -220,7 +225,7 @@ class Actions:
                 return Outcome(taken=Taken(turn, ""), pressed=pressed)
             taken = await self.conversations.take(user, event, once=once)
             return Outcome(taken=taken, pressed=pressed)
-        content = await self._content(user, locale)
+        content = await self.content_for(user, locale)
         if isinstance(action, Press):
             return Outcome(notices=(notice(content.ui["unknown_option"]),))
         assert isinstance(action, Command)
@@ -235,7 +240,7 @@ class Actions:
         help_text = text_for(content, "help", channel)
         return Outcome(taken=owed, replies=(Reply("info", (Section(paragraphs=(help_text,)),)),))
 
-    async def _content(self, user: UserRef, locale: str | None) -> Content:
+    async def content_for(self, user: UserRef, locale: str | None = None) -> Content:
         """The content in the user's language: the one the channel says (Telegram's language
         code, the web page's Accept-Language), else the one their conversation is in (Slack
         says it only when a check starts), else the default."""
@@ -302,7 +307,7 @@ class Actions:
 
 
 def _turn_event(name: str, locale: str | None) -> Event:
-    if name in ("start", "kneecheck"):
+    if name in STARTS:
         return Start(locale)
     if name == "checkin":
         return Start(locale, flow="checkin")

@@ -17,6 +17,8 @@ from dataclasses import replace
 from typing import TextIO
 
 from bot.actions import (
+    HELP,
+    START,
     Action,
     Actions,
     Chosen,
@@ -194,7 +196,7 @@ class TerminalChat:
 
     async def run(self) -> None:
         lines = self._reader()
-        await self.act(Command("start"))
+        await self.act(Command(START))
         while True:
             line = await lines.get()
             if line == "" or line.strip().lower() in QUIT:
@@ -209,8 +211,8 @@ class TerminalChat:
             if line.strip():
                 self.tell(self.content.ui["no_match"])
             return False
-        if action == Command("help"):
-            self.say("\n".join(_wrapped(text_for(self.content, "help", CHANNEL), width())))
+        if action == Command(HELP):
+            self.say("\n".join(_wrapped(text_for(self.content, HELP, CHANNEL), width())))
             if self.shown is not None:  # the question still waits: show it again
                 self.say("")
                 self.show(self.shown)

@@ -5,11 +5,13 @@ imports how the process is wired; and no core module spells a channel's stored v
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bot.actions import COMMANDS, KNEECHECK
 from bot.channels import registry
 from bot.store.keys import CORE_VALUES
 
@@ -72,3 +74,23 @@ def test_every_channel_entry_has_its_own_prefix_and_values() -> None:
         assert not entry.values & CORE_VALUES, entry.name
         others = set().union(*(e.values for e in entries if e is not entry))
         assert not entry.values & others, entry.name
+
+
+def test_no_channel_spells_a_command_name() -> None:
+    """Commands are the application layer's (``bot.actions``): a channel that spells one ("if
+    the text is 'help'") grows its own copy of the product. ``kneecheck`` is also the product's
+    and Slack's slash command's name, so it is left out."""
+    names = set(COMMANDS) - {KNEECHECK}
+    spelled = {
+        f"{path.relative_to(BOT)}:{node.lineno}: {node.value!r}"
+        for path in modules(BOT / "channels")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Constant) and node.value in names
+    }
+    posted = re.compile(r"command\s*:\s*[\"'`](\w+)[\"'`]")  # what a page script posts
+    spelled |= {
+        f"{path.relative_to(BOT)}: {found!r}"
+        for path in (BOT / "channels").rglob("*.js")
+        for found in posted.findall(path.read_text())
+    }
+    assert not spelled

@@ -27,7 +27,7 @@ from bot.catalog.loader import CONTENT_DIR, FLOWS_DIR, load_catalog
 from tests.contract.conftest import CHANNELS, OPENERS
 from tests.contract.drivers import ChannelDriver, plain
 from tests.contract.telegram import TelegramDriver
-from tests.contract.test_contract import gist, known_bug, opt_in, walk_check
+from tests.contract.test_contract import gist, opt_in, walk_check
 from tests.contract.web import WebDriver, web_driver
 from tests.pseudo_locale import LOCALE, MARK, write_content
 from tests.redis_server import RedisServer
@@ -126,25 +126,10 @@ def unmarked(texts: list[str]) -> list[str]:
     ]
 
 
-def slack_help_is_english(request: pytest.FixtureRequest, driver: ChannelDriver) -> None:
-    """A known bug, kept failing (strict) until it is fixed."""
-    known_bug(
-        request,
-        driver,
-        "slack",
-        "/kneecheck help answers ui['slack_help'] in the default language: "
-        "SlackChannel.notify (bot/channels/slack/channel.py) reads self.ui, the content of "
-        "catalog.content(None) taken in __init__, never the user's locale; its other notices "
-        "(unknown_option, slack_not_yours, slack_in_dm, unavailable) come the same way. Seen: "
-        "'I ask a few short questions about your knee muscle spasms. ...'",
-    )
-
-
 async def test_everything_a_user_is_told_comes_from_their_language(
     polyglot: ChannelDriver, pseudo_catalog: Catalog, request: pytest.FixtureRequest
 ) -> None:
     driver = polyglot
-    slack_help_is_english(request, driver)
     content: Content = pseudo_catalog.content(LOCALE)
     ui = content.ui
     await walk_check(driver)
@@ -232,15 +217,6 @@ class PageWords(HTMLParser):
 
 
 @pytest.mark.parametrize("polyglot", ["web"], indirect=True)
-@pytest.mark.xfail(
-    strict=True,
-    reason="The page's own words are English in every language: content/en.yaml has no "
-    "web_* keys (web_title, web_intro, web_log, web_input, web_send, web_commands, "
-    "web_answers, web_chart_text, web_offline, web_not_sent, web_failed, web_no_history, "
-    "web_slow_down), so bot/channels/web/page.py text() falls back to its TEXTS: 'Send', "
-    "'Your answer or message', 'Connection lost. Trying again...', and the 429 answer "
-    "'You are sending messages very fast...' (routes.py slow_down).",
-)
 async def test_the_web_pages_own_words_are_in_their_language(polyglot: ChannelDriver) -> None:
     """The page as the browser that sent ``Accept-Language`` gets it. Allowed unmarked: the
     product's name in the heading (``kneecheck``) and the command buttons, each the command

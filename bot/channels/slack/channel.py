@@ -40,7 +40,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.actions import Action, Actions, Chosen, Command, Outcome, Picture, Typed
+from bot.actions import HELP, START, Action, Actions, Chosen, Command, Outcome, Picture, Typed
 from bot.actions import Press as Press_
 from bot.catalog.content import Content
 from bot.channels.pointer import Pointer, Showing
@@ -92,9 +92,15 @@ class SlackChannel:
     async def acknowledge(self, ack: AsyncAck) -> None:
         await ack()
 
-    async def notify(self, respond: AsyncRespond, key: str) -> None:
-        """Tell only the person who acted, in a line of interface text."""
-        await web.whisper(respond, render.plain_message(self.ui[key]))
+    async def notify(self, respond: AsyncRespond, key: str, user: UserRef | None = None) -> None:
+        """Tell only the person who acted, in a line of interface text, in their language
+        (their conversation's: Slack tells it only when a check starts). With Redis away, the
+        default language: there is nothing to read it from."""
+        content = self.content
+        if user is not None and key != "unavailable":
+            with contextlib.suppress(StoreUnavailable):
+                content = await self.actions.content_for(user)
+        await web.whisper(respond, render.plain_message(content.ui[key]))
 
     # -- /kneecheck ---------------------------------------------------------------------
 
@@ -104,11 +110,11 @@ class SlackChannel:
         user = user_ref(body.get("team_id"), body.get("user_id"))
         if user is None:
             return
-        name = subcommand(str(body.get("text") or "")) or "start"
+        name = subcommand(str(body.get("text") or "")) or START
         known = name if self.actions.knows(name) else "other"  # never what they typed
         log.debug("slack command", extra={"user": user.hashed(self.salt), "command": known})
-        if known in ("other", "help"):
-            await self.notify(respond, "slack_help")  # where it was typed, to them alone
+        if known in ("other", HELP):
+            await self.notify(respond, "slack_help", user)  # where it was typed, to them alone
             return
         try:
             async with self.conversations.one_at_a_time(user):  # shown in order
@@ -139,7 +145,7 @@ class SlackChannel:
             await self.notify(respond, "unavailable")
             return
         if dm != body.get("channel_id"):
-            await self.notify(respond, "slack_in_dm")
+            await self.notify(respond, "slack_in_dm", user)
         await self.show_outcome(client, respond, user, dm, outcome, None)
 
     async def keep_profile(
@@ -215,7 +221,8 @@ class SlackChannel:
         """Someone else's message, or a block we never rendered: change nothing, say so."""
         if pressed.owner == pressed.user.user:
             return False
-        await self.notify(respond, "slack_not_yours" if pressed.owner else "unknown_option")
+        key = "slack_not_yours" if pressed.owner else "unknown_option"
+        await self.notify(respond, key, pressed.user)
         return True
 
     async def pressed(self, client: AsyncWebClient, respond: AsyncRespond, pressed: Press) -> None:
@@ -225,7 +232,7 @@ class SlackChannel:
         if pressed.ticks:
             # Done on a question of checkboxes: the ticks are Slack's, read off the message.
             if pressed.event is None:
-                await self.notify(respond, "unknown_option")
+                await self.notify(respond, "unknown_option", pressed.user)
                 return
             action = Chosen(pressed.event)
         try:
@@ -270,7 +277,7 @@ class SlackChannel:
         if await self.refused(respond, pressed):
             return
         if pressed.event is None:
-            await self.notify(respond, "unknown_option")
+            await self.notify(respond, "unknown_option", pressed.user)
             return
         if not isinstance(pressed.event, Submit) or not pressed.event.options:
             return  # nothing ticked yet: Done will say what is missing

@@ -23,6 +23,7 @@ import re
 from dataclasses import field
 from typing import Any
 
+from bot.actions import STARTS
 from bot.engine.buttons import encode_choice
 from bot.engine.replies import Choice, Reply, Section
 from bot.frozen import frozen
@@ -62,9 +63,7 @@ _COMMAND = re.compile(
 def slack_commands(text: str) -> str:
     """Content names commands as on Telegram (``/start``, ``/forget``); Slack has one slash
     command with sub-commands, so ``/forget`` reads ``/kneecheck forget`` here."""
-    return _COMMAND.sub(
-        lambda m: "/kneecheck" if m[1] in ("start", "kneecheck") else f"/kneecheck {m[1]}", text
-    )
+    return _COMMAND.sub(lambda m: "/kneecheck" if m[1] in STARTS else f"/kneecheck {m[1]}", text)
 
 
 def escape(text: str) -> str:

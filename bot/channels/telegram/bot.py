@@ -37,7 +37,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from bot.actions import Action, Actions, Command, Outcome, Press, Typed
+from bot.actions import STARTS, Action, Actions, Command, Outcome, Press, Typed
 from bot.catalog.content import Content
 from bot.channels.pointer import Pointer, Showing
 from bot.channels.telegram.entry import BLOCKED, LAST_QUESTION, NAME, PREFIX
@@ -134,7 +134,7 @@ class TelegramChannel:
                 await out.answer(content.ui["not_yours"], alert=True)
                 return
             case "command":
-                if incoming.text in ("start", "kneecheck"):
+                if incoming.text in STARTS:
                     await self.store.delete_value(out.user, BLOCKED)  # back: unblocked us
                 action = Command(incoming.text)
             case "text":

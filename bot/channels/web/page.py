@@ -12,32 +12,33 @@ import html
 from collections.abc import Iterable
 from importlib.resources import files
 
+from bot.actions import START
 from bot.catalog.content import Content
 
 STATIC = {"chat.css": "text/css", "chat.js": "text/javascript"}
 """The page's files, by name: nothing else is served from the package."""
 
-TEXTS = {
-    "web_title": "kneecheck: knee muscle spasm check",
-    "web_intro": "A guided check for knee muscle spasms. It is not a diagnosis.",
-    "web_log": "Conversation",
-    "web_noscript": "This chat needs JavaScript turned on.",
-    "web_input": "Your answer or message",
-    "web_send": "Send",
-    "web_commands": "Commands",
-    "web_answers": "Answers",
-    "web_chart_text": "The chart as text",
-    "web_offline": "Connection lost. Trying again...",
-    "web_not_sent": "Could not send that. Check your connection and try again.",
-    "web_failed": "Sorry, that did not work. Please try again.",
-    "web_no_history": "Could not load the conversation. Please reload the page.",
-    "web_slow_down": "You are sending messages very fast. Please wait a minute, then try again.",
-}
-"""The page's words where the content has none yet (English)."""
+TEXTS = (
+    "web_title",
+    "web_intro",
+    "web_log",
+    "web_noscript",
+    "web_input",
+    "web_send",
+    "web_commands",
+    "web_answers",
+    "web_chart_text",
+    "web_offline",
+    "web_not_sent",
+    "web_failed",
+    "web_no_history",
+    "web_slow_down",
+)
+"""The page's own words, in the content's ``ui`` (every language has them)."""
 
 
 def text(content: Content, key: str) -> str:
-    return content.ui.get(key) or TEXTS[key]
+    return content.ui[key]
 
 
 def csp(frame_ancestors: str) -> str:
@@ -80,6 +81,7 @@ class Page:
             for name in commands
         )
         filled = self.template.replace("{{lang}}", html.escape(content.locale))
+        filled = filled.replace("{{start}}", START)  # what the page sends when it first opens
         for key in TEXTS:
             filled = filled.replace("{{" + key + "}}", html.escape(text(content, key)))
         return filled.replace("{{commands}}", items)

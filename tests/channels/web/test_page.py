@@ -4,14 +4,15 @@ has them (so a second language translates the page), everything escaped."""
 from __future__ import annotations
 
 from bot.catalog.catalog import Catalog
-from bot.channels.web.page import TEXTS, Page, headers
+from bot.channels.web.page import TEXTS, Page, headers, text
 
 
 def test_the_page_is_filled_in_the_content_s_words_and_escaped(catalog: Catalog) -> None:
     content = catalog.content(None)
     page = Page().html(content, ("start", "back", "forget"))
     assert "{{" not in page
-    assert TEXTS["web_input"] in page
+    assert content.ui["web_input"] in page
+    assert all(text(content, key) for key in TEXTS)  # every word of the page is in the content
     assert f'<html lang="{content.locale}">' in page
     assert 'data-command="forget"' in page
     assert content.commands["forget"] in page

@@ -177,7 +177,7 @@
   function start() {
     if (started) return;
     started = true;
-    post({ command: "start" });
+    post({ command: document.body.dataset.start });
   }
 
   log.addEventListener("click", (event) => {
