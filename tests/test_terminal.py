@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests import newcomer
+from tests.newcomer import ROOT
+
 WIDTH = 80
 """No terminal here: the chat wraps to 80 columns."""
 
@@ -20,19 +20,13 @@ WIDTH = 80
 def chat(lines: list[str], **env: str) -> str:
     """Run `kneecheck chat` with ``lines`` on stdin (no REDIS_URL: the embedded store);
     what it printed, with its line wrapping undone (every line and indent one space)."""
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("REDIS_URL", "TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN")
-    }
-    environment.update(env)
     done = subprocess.run(
         [sys.executable, "-m", "bot.cli", "chat"],
         input="\n".join(lines) + "\n",
         capture_output=True,
         text=True,
         cwd=ROOT,
-        env=environment,
+        env=newcomer.environment(**env),
         timeout=60,
         check=True,
     )
@@ -137,28 +131,8 @@ def test_an_age_under_18_is_never_consent() -> None:
 async def test_ctrl_c_ends_the_chat_at_once_without_a_traceback_or_log_lines() -> None:
     """At a question, waiting for a line that will never come: Ctrl-C exits with 130 at once,
     and the screen shows no traceback and no log line (LOG_LEVEL unset)."""
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("REDIS_URL", "TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN", "LOG_LEVEL")
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "chat",
-        cwd=ROOT,
-        env=environment,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert process.stdout is not None
-    seen = b""
-    while b"Question 1 of" not in seen:  # the first question is on the screen
-        chunk = await asyncio.wait_for(process.stdout.read(4096), timeout=30)
-        assert chunk, "the chat ended before asking anything"
-        seen += chunk
+    process = await newcomer.start("chat")
+    seen = await newcomer.Screen(process).until(b"Question 1 of")  # the question is on screen
     process.send_signal(signal.SIGINT)
     started = time.monotonic()
     out, err = await asyncio.wait_for(process.communicate(), timeout=10)
@@ -216,3 +190,27 @@ def test_help_lists_every_command_and_shows_the_question_again() -> None:
         assert command in out
     assert "Question 2 of" in after  # the question comes back under the help
     assert "buttons" not in out.split("Commands:")[0].split("I ask a few")[-1]
+
+
+async def test_a_one_megabyte_paste_is_answered_within_a_second() -> None:
+    """The line is cut to the reading cap and answered at once, and the chat goes on. (Over a
+    pipe: a terminal's line discipline caps a line at 4 KB.)"""
+    process = await newcomer.start("chat")
+    assert process.stdin is not None
+    screen = newcomer.Screen(process)
+    await screen.until(b"Question 1 of")
+    process.stdin.write(b"1\n")
+    await screen.until(b"Question 2 of")
+    before = len(screen.seen)
+    process.stdin.write(b"no " * 350_000 + b"\n")  # about 1 MB on one line
+    await process.stdin.drain()
+    # From the moment the paste is written: getting 1 MB through a pipe between two Python
+    # processes alone takes 0.2-0.7 s here, the chat's part about 25 ms.
+    started = time.monotonic()
+    await screen.until(b"\n\n", after=before, within=10)  # a whole reply, then its blank line
+    assert time.monotonic() - started < 1.0
+    process.stdin.write(b"/quit\n")
+    await process.stdin.drain()
+    await asyncio.wait_for(process.communicate(), timeout=10)
+    assert process.returncode == 0
+    assert b"Traceback" not in screen.seen

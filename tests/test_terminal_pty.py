@@ -3,12 +3,12 @@ screen is 80 columns wide, Ctrl-C is a key, and what is printed is all there is 
 
 A pipe cannot show these: wrapping follows the terminal's own width (read with an ioctl on the
 tty, not from COLUMNS), and Ctrl-C goes through the terminal's line discipline to the whole
-foreground process group.
+foreground process group. (A 1 MB paste is tested over a pipe, in tests/test_terminal.py:
+the terminal's line discipline caps a line at 4 KB.)
 """
 
 from __future__ import annotations
 
-import asyncio
 import fcntl
 import os
 import pty
@@ -20,11 +20,12 @@ import subprocess
 import sys
 import termios
 import time
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests import newcomer
+from tests.newcomer import ROOT
+
 COLUMNS = 80
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -35,19 +36,13 @@ class Screen:
     def __init__(self) -> None:
         self.master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, COLUMNS, 0, 0))
-        environment = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in ("REDIS_URL", "TELEGRAM_BOT_TOKEN", "SLACK_BOT_TOKEN", "LOG_LEVEL")
-            and k not in ("COLUMNS", "LINES")
-        }
         self.process = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "chat"],
             stdin=slave,
             stdout=slave,
             stderr=slave,
             cwd=ROOT,
-            env=environment,
+            env=newcomer.environment(),
             start_new_session=True,  # its own session, with the pty as controlling terminal
             preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
         )
@@ -153,51 +148,6 @@ def test_no_log_line_reaches_the_screen_and_ctrl_c_exits_at_once(screen: Screen)
     for level in ("DEBUG", "INFO", "WARNING", "ERROR"):
         assert f" {level} " not in shown, level
         assert not shown.startswith(level), level
-
-
-async def test_a_one_megabyte_paste_is_answered_within_a_second() -> None:
-    """Over a pipe (a terminal's line discipline caps a line at 4 KB): the line is cut to the
-    reading cap and answered, and the chat goes on."""
-    environment = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "LOG_LEVEL")}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "chat",
-        cwd=ROOT,
-        env=environment,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert process.stdin is not None
-    assert process.stdout is not None
-    seen = b""
-
-    async def until(marker: bytes) -> None:
-        nonlocal seen
-        while marker not in seen:
-            chunk = await asyncio.wait_for(process.stdout.read(65536), timeout=30)  # type: ignore[union-attr]
-            assert chunk, f"the chat ended before {marker!r}"
-            seen += chunk
-
-    await until(b"Question 1 of")
-    process.stdin.write(b"1\n")
-    await until(b"Question 2 of")
-    before = len(seen)
-    process.stdin.write(b"no " * 350_000 + b"\n")  # about 1 MB on one line
-    started = time.monotonic()
-    await process.stdin.drain()
-    while len(seen) == before or b"\n\n" not in seen[before:]:
-        chunk = await asyncio.wait_for(process.stdout.read(65536), timeout=10)
-        assert chunk
-        seen += chunk
-    assert time.monotonic() - started < 1.0
-    process.stdin.write(b"/quit\n")
-    await process.stdin.drain()
-    await asyncio.wait_for(process.communicate(), timeout=10)
-    assert process.returncode == 0
-    assert b"Traceback" not in seen
 
 
 def test_the_pty_helper_really_is_a_terminal() -> None:

@@ -35,6 +35,7 @@ from bot.engine.replies import Choice
 from bot.reminders.service import Outcome
 from bot.store.base import StoreUnavailable
 from bot.store.keys import UserRef
+from bot.understanding import kept
 
 MIN_WIDTH, MAX_WIDTH = 40, 100
 """Lines are wrapped to the terminal, but never wider than reads comfortably."""
@@ -206,6 +207,7 @@ class TerminalChat:
     async def line(self, line: str) -> bool:
         """Act on one typed line; False when it did nothing (an empty line, or numbers that
         match no choice, which are told so)."""
+        line = kept(line)  # a pasted page costs what its first thousand characters cost
         action = to_action(line, self.shown, self.actions)
         if action is None:
             if line.strip():

@@ -7,7 +7,7 @@ Pure: no I/O after the lexicon is loaded, no caches keyed on typed text. The eng
 from bot.understanding.compiled import CompiledLexicon, compile_lexicon
 from bot.understanding.lexicon import Lexicon
 from bot.understanding.reader import Mention, Reading, read
-from bot.understanding.text import MAX_CHARS
+from bot.understanding.text import MAX_CHARS, kept
 from bot.understanding.values import Value
 
 __all__ = [
@@ -18,5 +18,6 @@ __all__ = [
     "Reading",
     "Value",
     "compile_lexicon",
+    "kept",
     "read",
 ]

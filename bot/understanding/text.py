@@ -19,6 +19,14 @@ MAX_CHARS = 1_000
 """Characters read from one message. Chat answers are a few words; a paste of a page is
 read as its first thousand characters (about 180 words), in well under a millisecond."""
 
+
+def kept(text: str) -> str:
+    """What a channel keeps of a typed message: the part that is read and one character
+    more, so the reply can still say that only the start was read. A channel that can take a
+    long paste (the terminal, the web page) cuts it here, before anything else touches it."""
+    return text[: MAX_CHARS + 1]
+
+
 TokenKind = Literal["word", "number", "break", "comma"]
 """``break`` ends a sentence (. ! ? ; or a new line): findings pair with sites within one.
 ``comma`` ends a context cue's reach backwards ("my chest hurts, breathing is fine")."""

@@ -10,14 +10,11 @@ from aiohttp import web
 from bot.actions import Action, Actions, Command, Press, Typed
 from bot.channels.json_in import read_json
 from bot.channels.web.stream import valid_id
-from bot.understanding import MAX_CHARS
+from bot.understanding import kept
 
 MAX_BODY = 16 * 1024
 """A post is a line of text or a button's payload: 16 KB is far more than either."""
 MAX_PRESS = 256
-MAX_TEXT = MAX_CHARS + 1
-"""Typed text kept: one character past what the reader reads, so the reply still says that
-only the start was read."""
 
 
 async def body(request: web.Request) -> bytes | None:
@@ -49,7 +46,7 @@ def action(raw: bytes, actions: Actions) -> tuple[Action, str | None] | None:
         name = typed[1:].lower() if typed.startswith("/") else ""
         if name and actions.knows(name):
             return Command(name), None
-        return Typed(typed[:MAX_TEXT]), None
+        return Typed(kept(typed)), None
     if isinstance(press, str) and 0 < len(press) <= MAX_PRESS:
         on = payload.get("message")
         return Press(press), valid_id(on) if isinstance(on, str) else None
