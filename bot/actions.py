@@ -28,6 +28,7 @@ from bot.reminders.buttons import decode as decode_reminder
 from bot.reminders.service import LISTING, ReminderService
 from bot.store.base import Once, SessionStore
 from bot.store.keys import UserRef
+from bot.understanding import kept
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +124,9 @@ class Outcome:
     answer to a confirmation) instead of coming as a new one."""
     duplicate: bool = False
     """The platform delivered this action before and it was handled then: show nothing."""
+    erased: bool = False
+    """/forget was confirmed: everything about the user is gone (a channel that keeps a copy
+    of the conversation, like the web page's, clears it)."""
 
 
 def forget_confirmation(content: Content) -> Reply:
@@ -176,6 +180,14 @@ class Actions:
 
     def commands(self) -> tuple[str, ...]:
         return tuple(name for name in MENU if self.knows(name))
+
+    def typed(self, text: str) -> Command | Typed:
+        """What a line typed into a chat box is: a command this service runs ("/help", any
+        case), else text, cut to what is read (a pasted page costs what its start costs)."""
+        name = text[1:].lower() if text.startswith("/") else ""
+        if name and self.knows(name):
+            return Command(name)
+        return Typed(kept(text))
 
     def event(self, action: Action, locale: str | None = None) -> Event | None:
         """The conversation event an action is, if it is one (None for views, help, forget,
@@ -303,7 +315,8 @@ class Actions:
         if erase:
             await self.conversations.forget(user)
         text = content.ui["forgotten" if erase else "forget_cancelled"]
-        return Outcome(replies=(Reply("info", (Section(paragraphs=(text,)),)),), replaces=True)
+        reply = Reply("info", (Section(paragraphs=(text,)),))
+        return Outcome(replies=(reply,), replaces=True, erased=erase)
 
 
 def _turn_event(name: str, locale: str | None) -> Event:

@@ -24,7 +24,6 @@ from bot.actions import (
     Chosen,
     Command,
     Press,
-    Typed,
     text_for,
 )
 from bot.catalog.content import Content
@@ -116,10 +115,9 @@ def to_action(line: str, shown: Reply | None, actions: Actions) -> Action | None
     text = line.strip()
     if not text:
         return None
-    if text.startswith("/") and actions.knows(text[1:].lower()):
-        return Command(text[1:].lower())
-    if shown is None or not shown.choices:
-        return Typed(text)
+    typed = actions.typed(text)
+    if isinstance(typed, Command) or shown is None or not shown.choices:
+        return typed
     numbered = choices(shown)
     by_label = [c for c in numbered if c.label.lower() == text.lower()]
     if by_label:
@@ -130,7 +128,7 @@ def to_action(line: str, shown: Reply | None, actions: Actions) -> Action | None
         picked = [numbered[int(n) - 1] for n in numbers if 0 < int(n) <= len(numbered)]
         if len(picked) == len(numbers):
             return _from_choices(picked, shown)
-    return Typed(text)
+    return typed
 
 
 def _from_choices(picked: list[Choice], shown: Reply) -> Action | None:

@@ -18,7 +18,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 
-from bot.actions import FORGET, FORGET_YES, Action, Actions, Chosen, Outcome, Press, confirmation
+from bot.actions import Action, Actions, Chosen, Outcome, Press
 from bot.channels.web.entry import NAME
 from bot.channels.web.render import Message, message, picture
 from bot.channels.web.stream import Inbox
@@ -61,11 +61,7 @@ class WebChat:
             outcome = await self.actions.act(user, action, channel=NAME, locale=locale)
             if outcome.duplicate:
                 return Shown()
-            erased = isinstance(action, Press) and confirmation(action.data) == (
-                FORGET,
-                FORGET_YES,
-            )
-            return await self._show(user, outcome, action, pressed_on, erased=erased)
+            return await self._show(user, outcome, action, pressed_on)
 
     async def _show(
         self,
@@ -73,8 +69,6 @@ class WebChat:
         outcome: Outcome,
         action: Action,
         pressed_on: str | None,
-        *,
-        erased: bool,
     ) -> Shown:
         notices = [message(r) for r in outcome.notices]
         batches: list[tuple[str, Sequence[Reply]]] = []
@@ -91,7 +85,7 @@ class WebChat:
             shown.append(rendered)
         if outcome.picture is not None:
             shown.append(picture(outcome.picture))
-        if erased:  # the stream is gone with the rest: this answer is the tab's alone
+        if outcome.erased:  # the stream is gone with the rest: this answer is the tab's alone
             return Shown(messages=tuple(shown), notices=tuple(notices), cleared=True)
         keys = [key for key, _ in batches if key]
         try:

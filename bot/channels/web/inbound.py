@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.actions import Action, Actions, Command, Press, Typed
+from bot.actions import Action, Actions, Command, Press
 from bot.channels.json_in import read_json
 from bot.channels.web.stream import valid_id
-from bot.understanding import kept
 
 MAX_BODY = 16 * 1024
 """A post is a line of text or a button's payload: 16 KB is far more than either."""
@@ -42,11 +41,7 @@ def action(raw: bytes, actions: Actions) -> tuple[Action, str | None] | None:
         return None
     text, press, command = payload.get("text"), payload.get("press"), payload.get("command")
     if isinstance(text, str) and text.strip():
-        typed = text.strip()
-        name = typed[1:].lower() if typed.startswith("/") else ""
-        if name and actions.knows(name):
-            return Command(name), None
-        return Typed(kept(typed)), None
+        return actions.typed(text.strip()), None
     if isinstance(press, str) and 0 < len(press) <= MAX_PRESS:
         on = payload.get("message")
         return Press(press), valid_id(on) if isinstance(on, str) else None

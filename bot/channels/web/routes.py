@@ -38,7 +38,7 @@ from bot.channels.web.limits import RateLimit
 from bot.channels.web.page import STATIC, Page, headers, text
 from bot.channels.web.render import Message
 from bot.channels.web.settings import WebSettings
-from bot.channels.web.stream import READ_COUNT, Inbox, stream_id
+from bot.channels.web.stream import Inbox, stream_id
 from bot.metrics import ERRORS
 from bot.parts import App
 from bot.store.base import StoreUnavailable
@@ -173,13 +173,8 @@ class WebRoutes:
         if user_id is None:
             return web.json_response({"messages": []})
         user, after = UserRef(PREFIX, user_id), stream_id(request.query.get("after"))
-        messages: list[Message] = []
-        while True:  # the whole conversation (the stream keeps a few hundred at most)
-            found = await self.inbox.read(user, after)
-            messages += [{"id": i, **m} for i, m in found]
-            if len(found) < READ_COUNT:
-                break
-            after = found[-1][0]
+        # The whole conversation (the stream keeps a few hundred messages at most).
+        messages = [{"id": i, **m} async for i, m in self.inbox.backlog(user, after)]
         return web.json_response({"messages": messages}, dumps=_dumps)
 
     async def events(self, request: web.Request) -> web.StreamResponse:
@@ -223,14 +218,9 @@ class WebRoutes:
         stop: asyncio.Future[Any],
     ) -> None:
         replayed = 0
-        while True:  # the backlog first, without waiting
-            found = await self.inbox.read(user, after)
-            for entry_id, message in found:
-                await response.write(_message(entry_id, message))
-                after = entry_id
-            replayed += len(found)
-            if len(found) < READ_COUNT:
-                break
+        async for entry_id, message in self.inbox.backlog(user, after):  # without waiting
+            await response.write(_message(entry_id, message))
+            after, replayed = entry_id, replayed + 1
         await response.write(_event("ready", {"replayed": replayed}))
         while not self.stopping.is_set():
             if request.transport is None or request.transport.is_closing():

@@ -19,7 +19,7 @@ What the user typed is never written here: the page shows it locally, and the bo
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import orjson
@@ -96,6 +96,16 @@ class Inbox:
             for _, entries in found
             for entry_id, fields in entries
         ]
+
+    async def backlog(self, user: UserRef, after: str) -> AsyncIterator[tuple[str, Message]]:
+        """Every message after ``after``, without waiting, in reads of :data:`READ_COUNT`."""
+        while True:
+            found = await self.read(user, after)
+            for entry in found:
+                yield entry
+            if len(found) < READ_COUNT:
+                return
+            after = found[-1][0]
 
 
 class WebCourier:
