@@ -237,19 +237,20 @@ class Actions:
                 return Outcome(taken=Taken(turn, ""), pressed=pressed)
             taken = await self.conversations.take(user, event, once=once)
             return Outcome(taken=taken, pressed=pressed)
-        content = await self.content_for(user, locale)
         if isinstance(action, Press):
+            content = await self.content_for(user, locale)
             return Outcome(notices=(notice(content.ui["unknown_option"]),))
         assert isinstance(action, Command)
         if not await self._first_time(once):
             return Outcome(duplicate=True)
+        content = await self.content_for(user, locale)
         owed = await self._owed(user) if outbox else None
         role = COMMANDS.get(action.name) if self.knows(action.name) else None
         if role == "forget":
             return Outcome(taken=owed, replies=(forget_confirmation(content),))
         if role == "view":
             return await self._view(user, action.name, content, owed)
-        help_text = text_for(content, "help", channel)
+        help_text = text_for(content, HELP, channel)
         return Outcome(taken=owed, replies=(Reply("info", (Section(paragraphs=(help_text,)),)),))
 
     async def content_for(self, user: UserRef, locale: str | None = None) -> Content:

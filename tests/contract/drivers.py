@@ -101,6 +101,12 @@ def plain(text: str) -> str:
     return " ".join(text.split())
 
 
+def option_of(data: str) -> str:
+    """The option a button's payload names (``c|step|option|version``), else the payload."""
+    parts = data.split("|")
+    return parts[2] if len(parts) > 2 else data
+
+
 class Seen:
     """The append-only log of what a user saw, fed by each channel's current state."""
 

@@ -25,7 +25,7 @@ from tests.channels.slack.driver import (
     settings_for,
     visible_text,
 )
-from tests.contract.drivers import ReminderWorker, Seen, reminder_worker
+from tests.contract.drivers import ReminderWorker, Seen, option_of, reminder_worker
 from tests.fakes.slack import FakeMessage, FakeSlack
 
 USER_ID = "U0KNEE"
@@ -65,11 +65,6 @@ def pressed_value(action: JSON) -> str:
     if "selected_options" in action:
         return str(action["selected_options"][0]["value"])
     return str(action.get("value", ""))
-
-
-def option_of(value: str) -> str:
-    parts = value.split("|")
-    return parts[2] if len(parts) > 2 else value
 
 
 class SlackDriver:

@@ -17,7 +17,7 @@ from bot.channels.telegram.render import TICKED, UNTICKED
 from bot.parts import App
 from bot.reminders.service import Courier
 from tests.channels.telegram.harness import BotProcess, TelegramUser
-from tests.contract.drivers import ReminderWorker, Seen, reminder_worker
+from tests.contract.drivers import ReminderWorker, Seen, option_of, reminder_worker
 from tests.fakes.telegram import FakeTelegram, SentMessage, render
 
 USER_ID = 4242
@@ -70,7 +70,7 @@ class TelegramDriver:
     @staticmethod
     def _data(message: SentMessage, choice: str) -> str | None:
         for text, data in message.buttons():
-            if choice in (label(text), text, data.split("|")[2]):
+            if choice in (label(text), text, option_of(data)):
                 return data
         return None
 
@@ -97,7 +97,7 @@ class TelegramDriver:
 
     async def press_stale(self, choice: str) -> bool:
         for text, data, message in self.buttons:
-            if choice in (text, data.split("|")[2]):
+            if choice in (text, option_of(data)):
                 await self.tap(message, data)
                 return True
         raise AssertionError(f"{choice!r} was never shown")

@@ -28,7 +28,7 @@ from bot.parts import App
 from bot.reminders.service import Courier
 from bot.store.keys import UserRef
 from tests.channels.web.driver import SECRET, ChatServer, Message, Tab
-from tests.contract.drivers import ReminderWorker, Seen, reminder_worker
+from tests.contract.drivers import ReminderWorker, Seen, option_of, reminder_worker
 
 PNG = "data:image/png;base64,iVBORw0KGgo"
 """How a chart's image source starts: a PNG, inline."""
@@ -40,11 +40,6 @@ def text_of(message: Message) -> str:
     if message.get("kind") == "picture":
         return "\n".join((message.get("title", ""), Tab.text(message.get("fallback", {}))))
     return Tab.text(message)
-
-
-def option_of(data: str) -> str:
-    parts = data.split("|")
-    return parts[2] if len(parts) > 2 else data
 
 
 class WebDriver:
